@@ -1,0 +1,66 @@
+# tdpmmu top-level Makefile: builds and tests the project grafted into a
+# copy of a Linux 6.12 tree.  `make help` lists the targets.
+SHELL := /bin/bash
+CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tdpmmu
+# Debian's python3 (has matplotlib) even when a pyenv/venv python3 comes first.
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
+export CACHE KDIR KUNIT_FILTER V PYTHON
+
+# Test steps: each writes $(CACHE)/results/<step>.tap (scripts/step.sh).
+step_harness   := scripts/harness.sh
+step_kunit-um  := scripts/kunit.sh um
+step_kunit-x86 := scripts/kunit.sh x86_64
+step_lint      := scripts/lint.sh
+STEPS       := harness kunit-um kunit-x86 lint
+# bench-smoke joins CHECK_STEPS when it lands.
+CHECK_STEPS := kunit-um lint
+RUN_STEPS   := kunit-x86
+
+# Run every step even if one fails, then print one numbered TAP stream.
+run_steps = $(foreach s,$(1),scripts/step.sh $(s) $(step_$(s)) || true;)
+
+.PHONY: help tree graft check run bench clean distclean $(STEPS)
+
+## help        this list
+help:
+	@sed -n 's/^## /  make /p' $(MAKEFILE_LIST)
+	@echo "  variables: KDIR=/path/to/linux-6.12  KUNIT_FILTER=suite.*  V=1 (show logs)  CACHE=$(CACHE)"
+
+## check       all tests (harness, KUnit under UML, lint); last line "N passed, N failed"
+check:
+	@$(call run_steps,$(CHECK_STEPS)) scripts/summarize.sh $(CHECK_STEPS)
+
+## run         main job: x86_64 kernel in QEMU with an emulated VT-d; last line "tdpmmu run: ..."
+run:
+	@echo "== run: x86_64 kernel under QEMU TCG (q35, intel-iommu, interrupt remapping), KUnit suites" >&2
+	@$(call run_steps,$(RUN_STEPS)) scripts/summarize.sh --prefix 'tdpmmu run: ' $(RUN_STEPS)
+
+## harness     userspace harness (selftests/harness) against the grafted tree
+## kunit-um    KUnit under UML (kunit/um.kunitconfig)
+## kunit-x86   KUnit on x86_64 under QEMU with intel-iommu (kunit/x86_64.kunitconfig)
+## lint        checkpatch --strict and kernel-doc on every project C file
+$(STEPS):
+	@$(call run_steps,$@) scripts/summarize.sh $@
+
+## bench       results/bench.json, results/bench.txt, results/bench.png
+bench:
+	@mkdir -p results
+	@src=$$(scripts/graft.sh | tail -n 1) && \
+		$(MAKE) -C selftests/harness KSRC="$$src" BENCH_JSON=$(CURDIR)/results/bench.json bench
+	@$(PYTHON) scripts/bench-report.py results/bench.json
+
+## tree        print the pristine base tree (extracting Debian's linux-source-6.12 once)
+tree:
+	@scripts/kernel-tree.sh
+
+## graft       create/update the build copy of the tree with the project grafted in
+graft:
+	@scripts/graft.sh
+
+## clean       remove kernel build dirs and results in the cache (keeps the tree copies)
+clean:
+	rm -rf $(CACHE)/build-* $(CACHE)/results $(CACHE)/kunit-*.json
+
+## distclean   clean, and remove the grafted tree copies too
+distclean: clean
+	rm -rf $(CACHE)/src-*

@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for the tdpmmu core on the mock format.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/gfp.h>
+#include <linux/kthread.h>
+#include <linux/maple_tree.h>
+#include <linux/prandom.h>
+#include <linux/slab.h>
+#include <linux/tdpmmu.h>
+#include <linux/xarray.h>
+
+extern const struct tdpmmu_format tdpmmu_mock_format;
+
+#define SZ_4K_ULL	BIT_ULL(12)
+#define SZ_2M_ULL	BIT_ULL(21)
+#define SZ_1G_ULL	BIT_ULL(30)
+
+struct test_fe {
+	struct tdpmmu t;
+	rwlock_t lock;
+	struct tdpmmu_root *root;
+	struct tdpmmu_cache cache;
+	atomic_t flushes;
+	atomic_t allocs;
+	atomic_t fail_alloc_after;	/* < 0: never fail */
+};
+
+static void *test_alloc_table(struct tdpmmu *t, gfp_t gfp)
+{
+	struct test_fe *fe = container_of(t, struct test_fe, t);
+
+	if (atomic_read(&fe->fail_alloc_after) >= 0 &&
+	    atomic_dec_return(&fe->fail_alloc_after) < 0)
+		return NULL;
+	atomic_inc(&fe->allocs);
+	return (void *)get_zeroed_page(gfp);
+}
+
+static void test_free_table(struct tdpmmu *t, void *table)
+{
+	free_page((unsigned long)table);
+}
+
+static void test_flush(struct tdpmmu *t, const struct tdpmmu_gather *g)
+{
+	struct test_fe *fe = container_of(t, struct test_fe, t);
+
+	atomic_inc(&fe->flushes);
+}
+
+static const struct tdpmmu_ops test_ops = {
+	.alloc_table = test_alloc_table,
+	.free_table = test_free_table,
+	.flush = test_flush,
+};
+
+static struct test_fe *fe_create(struct kunit *test, unsigned int levels,
+				 u32 huge_levels)
+{
+	struct tdpmmu_params p = { .levels = levels,
+				   .huge_levels = huge_levels };
+	struct test_fe *fe = kunit_kzalloc(test, sizeof(*fe), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, fe);
+	rwlock_init(&fe->lock);
+	atomic_set(&fe->fail_alloc_after, -1);
+	KUNIT_ASSERT_EQ(test, tdpmmu_init(&fe->t, &tdpmmu_mock_format, &p,
+					  &test_ops, &fe->lock), 0);
+	fe->root = tdpmmu_root_alloc(&fe->t, 0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fe->root);
+	return fe;
+}
+
+/* Tear down and check that every table page came back. */
+static void fe_destroy(struct kunit *test, struct test_fe *fe)
+{
+	unsigned int i;
+
+	tdpmmu_cache_drain(&fe->t, &fe->cache);
+	tdpmmu_root_put(&fe->t, fe->root);
+	tdpmmu_destroy(&fe->t);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.pages), 0);
+	for (i = 0; i <= TDPMMU_MAX_LEVELS; i++) {
+		KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.tables[i]), 0);
+		KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[i]), 0);
+	}
+}
+
+static int fe_map(struct test_fe *fe, u64 addr, u64 oa, unsigned int level,
+		  u32 prot)
+{
+	struct tdpmmu_leaf leaf = { .addr = addr, .oa = oa, .level = level,
+				    .prot = prot };
+	struct tdpmmu_gather g;
+	int ret;
+
+	ret = tdpmmu_cache_topup(&fe->t, &fe->cache, TDPMMU_MAX_LEVELS,
+				 GFP_KERNEL);
+	if (ret)
+		return ret;
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	ret = tdpmmu_map(&fe->t, fe->root, &leaf, &fe->cache, &g);
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	return ret;
+}
+
+/* Map a range, refilling the cache outside the lock as needed. */
+static int fe_map_range(struct test_fe *fe, u64 addr, u64 oa, u64 size,
+			u32 prot, u64 *mapped)
+{
+	struct tdpmmu_gather g;
+	u64 done;
+	int ret;
+
+	*mapped = 0;
+	tdpmmu_gather_init(&g);
+	do {
+		ret = tdpmmu_cache_topup(&fe->t, &fe->cache,
+					 TDPMMU_CACHE_CAPACITY, GFP_KERNEL);
+		if (ret)
+			break;
+		read_lock(&fe->lock);
+		ret = tdpmmu_map_range(&fe->t, fe->root, addr + *mapped,
+				       oa + *mapped, size - *mapped, prot, 0,
+				       &fe->cache, &done, &g);
+		read_unlock(&fe->lock);
+		*mapped += done;
+	} while (ret == -ENOMEM);
+	tdpmmu_gather_finish(&fe->t, &g);
+	return ret;
+}
+
+static int fe_unmap(struct test_fe *fe, u64 addr, u64 size,
+		    unsigned int flags, u64 *unmapped)
+{
+	struct tdpmmu_gather g;
+	int ret;
+
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	ret = tdpmmu_unmap(&fe->t, fe->root, addr, size, flags, unmapped, &g);
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	return ret;
+}
+
+static void expect_leaf(struct kunit *test, struct test_fe *fe, u64 addr,
+			u64 oa, unsigned int level, u32 prot)
+{
+	struct tdpmmu_leaf leaf;
+
+	KUNIT_ASSERT_EQ_MSG(test, tdpmmu_lookup(&fe->t, fe->root, addr, &leaf),
+			    0, "addr %llx", addr);
+	KUNIT_EXPECT_EQ(test, leaf.oa + (addr - leaf.addr), oa);
+	KUNIT_EXPECT_EQ(test, leaf.level, level);
+	KUNIT_EXPECT_EQ(test, leaf.prot, prot);
+}
+
+static void expect_none(struct kunit *test, struct test_fe *fe, u64 addr)
+{
+	struct tdpmmu_leaf leaf;
+
+	KUNIT_EXPECT_EQ_MSG(test, tdpmmu_lookup(&fe->t, fe->root, addr, &leaf),
+			    -ENOENT, "addr %llx", addr);
+}
+
+/* Map, look up and unmap one leaf at every level and size. */
+static void tdpmmu_test_map_every_level(struct kunit *test)
+{
+	const u32 rw = TDPMMU_PROT_READ | TDPMMU_PROT_WRITE;
+	unsigned int levels, level;
+	struct test_fe *fe;
+	u64 addr, oa, size, unmapped;
+
+	for (levels = 2; levels <= 5; levels++) {
+		fe = fe_create(test, levels, GENMASK(levels, 2));
+		for (level = 1; level <= levels; level++) {
+			size = tdpmmu_level_size(level);
+			addr = size * 3 % (1ULL << fe->t.va_bits);
+			if (level == levels)
+				addr = size;
+			oa = size * 5;
+			KUNIT_ASSERT_EQ(test, fe_map(fe, addr, oa, level, rw), 0);
+			KUNIT_EXPECT_EQ(test,
+					atomic64_read(&fe->t.stats.leaves[level]),
+					1);
+			expect_leaf(test, fe, addr, oa, level, rw);
+			expect_leaf(test, fe, addr + size - SZ_4K_ULL,
+				    oa + size - SZ_4K_ULL, level, rw);
+			expect_none(test, fe, addr - SZ_4K_ULL);
+			expect_none(test, fe, addr + size);
+			/* The identical leaf again is fine, another is not. */
+			KUNIT_EXPECT_EQ(test, fe_map(fe, addr, oa, level, rw), 0);
+			KUNIT_EXPECT_EQ(test, fe_map(fe, addr, oa + size, level,
+						     rw), -EEXIST);
+			KUNIT_EXPECT_EQ(test, fe_unmap(fe, addr, size,
+						       TDPMMU_UNMAP_TABLES,
+						       &unmapped), 0);
+			KUNIT_EXPECT_EQ(test, unmapped, size);
+			expect_none(test, fe, addr);
+		}
+		fe_destroy(test, fe);
+	}
+}
+
+static void tdpmmu_test_errors(struct kunit *test)
+{
+	const u32 r = TDPMMU_PROT_READ;
+	struct test_fe *fe = fe_create(test, 4, BIT(2));
+	struct tdpmmu_leaf leaf = { .addr = 0, .oa = 0, .level = 1, .prot = r,
+				    .fmt_bits = BIT_ULL(63) };
+	struct tdpmmu_gather g;
+	u64 n;
+
+	/* Misaligned, beyond the VA width, unsupported level, no access. */
+	KUNIT_EXPECT_EQ(test, fe_map(fe, 0x1000, 0, 2, r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fe_map(fe, 0, 0x1000, 2, r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fe_map(fe, 0x800, 0, 1, r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fe_map(fe, 1ULL << 48, 0, 1, r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fe_map(fe, 0, 0, 3, r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fe_map(fe, 0, 0, 0, r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fe_map(fe, 0, 0, 6, r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fe_map(fe, 0, 0, 1, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fe_map(fe, 0, 0, 1, BIT(7)), -EINVAL);
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	KUNIT_EXPECT_EQ(test, tdpmmu_map(&fe->t, fe->root, &leaf, &fe->cache,
+					 &g), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tdpmmu_unmap(&fe->t, fe->root, 0, 0, 0, &n, &g),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, tdpmmu_unmap(&fe->t, fe->root, ~0ULL - 0xfff,
+					   0x2000, 0, &n, &g), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tdpmmu_unmap(&fe->t, fe->root, 0, 0x1000, 8, &n,
+					   &g), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tdpmmu_map_range(&fe->t, fe->root, 0, 0x10,
+					       0x1000, r, 0, &fe->cache, &n,
+					       &g), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tdpmmu_lookup(&fe->t, fe->root, 1ULL << 48,
+					    &leaf), -EINVAL);
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fe->flushes), 0);
+	/* Nothing was changed by any of it. */
+	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.tables[3]), 0);
+
+	/* Partially covered huge leaf: -EBUSY, nothing removed. */
+	KUNIT_ASSERT_EQ(test, fe_map(fe, SZ_2M_ULL, 0, 2, r), 0);
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, SZ_2M_ULL, SZ_4K_ULL, 0, &n),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, n, 0);
+	expect_leaf(test, fe, SZ_2M_ULL, 0, 2, r);
+	/* A 4K map under the huge leaf is refused, never replaces it. */
+	KUNIT_EXPECT_EQ(test, fe_map(fe, SZ_2M_ULL, 0, 1, r), -EEXIST);
+	/* A huge map over a table is refused. */
+	KUNIT_ASSERT_EQ(test, fe_map(fe, 0, 0, 1, r), 0);
+	KUNIT_EXPECT_EQ(test, fe_map(fe, 0, 0, 2, r), -EEXIST);
+	fe_destroy(test, fe);
+}
+
+/* Allocation failure leaves a consistent table and reports -ENOMEM. */
+static void tdpmmu_test_enomem(struct kunit *test)
+{
+	const u32 r = TDPMMU_PROT_READ;
+	struct test_fe *fe = fe_create(test, 4, BIT(2));
+	struct tdpmmu_leaf leaf = { .addr = 0x40000000, .oa = 0, .level = 1,
+				    .prot = r };
+	struct tdpmmu_gather g;
+	u64 mapped;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		tdpmmu_cache_drain(&fe->t, &fe->cache);
+		atomic_set(&fe->fail_alloc_after, i);
+		KUNIT_EXPECT_EQ(test, tdpmmu_cache_topup(&fe->t, &fe->cache, 3,
+							 GFP_KERNEL), -ENOMEM);
+		atomic_set(&fe->fail_alloc_after, -1);
+		/* A fresh 512G region: three tables are needed. */
+		leaf.addr = (i + 1) * 512 * SZ_1G_ULL;
+		tdpmmu_gather_init(&g);
+		read_lock(&fe->lock);
+		KUNIT_EXPECT_EQ(test, tdpmmu_map(&fe->t, fe->root, &leaf,
+						 &fe->cache, &g), -ENOMEM);
+		read_unlock(&fe->lock);
+		tdpmmu_gather_finish(&fe->t, &g);
+		expect_none(test, fe, leaf.addr);
+	}
+	KUNIT_EXPECT_EQ(test, tdpmmu_cache_topup(&fe->t, &fe->cache,
+						 TDPMMU_CACHE_CAPACITY + 1,
+						 GFP_KERNEL), -EINVAL);
+	/* A range map that runs out stops on a boundary and resumes. */
+	tdpmmu_cache_drain(&fe->t, &fe->cache);
+	KUNIT_ASSERT_EQ(test, tdpmmu_cache_topup(&fe->t, &fe->cache, 2,
+						 GFP_KERNEL), 0);
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	KUNIT_EXPECT_EQ(test, tdpmmu_map_range(&fe->t, fe->root, 0, 0,
+					       8 * SZ_2M_ULL + SZ_4K_ULL, r, 0,
+					       &fe->cache, &mapped, &g),
+			-ENOMEM);
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	KUNIT_EXPECT_EQ(test, mapped, 8 * SZ_2M_ULL);
+	expect_leaf(test, fe, 0, 0, 2, r);
+	expect_none(test, fe, 8 * SZ_2M_ULL);
+	KUNIT_EXPECT_EQ(test, fe_map_range(fe, mapped, mapped, SZ_4K_ULL, r,
+					   &mapped), 0);
+	expect_leaf(test, fe, 8 * SZ_2M_ULL, 8 * SZ_2M_ULL, 1, r);
+	fe_destroy(test, fe);
+}
+
+/* map_range uses the largest leaves that fit; unmap reports exactly. */
+static void tdpmmu_test_map_range(struct kunit *test)
+{
+	const u32 rw = TDPMMU_PROT_READ | TDPMMU_PROT_WRITE;
+	struct test_fe *fe = fe_create(test, 4, BIT(2) | BIT(3));
+	u64 addr = SZ_1G_ULL - SZ_2M_ULL - SZ_4K_ULL;
+	u64 size = SZ_1G_ULL + 2 * SZ_2M_ULL + 2 * SZ_4K_ULL;
+	u64 oa = 7 * SZ_1G_ULL - SZ_2M_ULL - SZ_4K_ULL, mapped, unmapped;
+
+	KUNIT_ASSERT_EQ(test, fe_map_range(fe, addr, oa, size, rw, &mapped), 0);
+	KUNIT_EXPECT_EQ(test, mapped, size);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[3]), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[2]), 2);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[1]), 2);
+	expect_leaf(test, fe, addr, oa, 1, rw);
+	expect_leaf(test, fe, addr + SZ_4K_ULL, oa + SZ_4K_ULL, 2, rw);
+	expect_leaf(test, fe, SZ_1G_ULL, oa + (SZ_1G_ULL - addr), 3, rw);
+	expect_leaf(test, fe, addr + size - SZ_4K_ULL, oa + size - SZ_4K_ULL,
+		    1, rw);
+	expect_none(test, fe, addr - SZ_4K_ULL);
+	expect_none(test, fe, addr + size);
+	KUNIT_EXPECT_EQ(test, fe_map_range(fe, addr + size - SZ_4K_ULL, 0,
+					   2 * SZ_4K_ULL, rw, &mapped),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, mapped, 0);
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, addr, size, TDPMMU_UNMAP_TABLES,
+				       &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, size);
+	expect_none(test, fe, SZ_1G_ULL);
+	/* The two 4K tables at the ends are only partly covered: kept. */
+	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.tables[1]), 2);
+	KUNIT_EXPECT_GT(test, atomic_read(&fe->flushes), 0);
+	fe_destroy(test, fe);
+}
+
+struct race_arg {
+	struct test_fe *fe;
+	u64 base;
+	unsigned int first;
+	unsigned int stride;
+	int errors;
+	struct completion done;
+};
+
+static int race_thread(void *data)
+{
+	struct race_arg *a = data;
+	const u32 r = TDPMMU_PROT_READ;
+	unsigned int i;
+
+	for (i = a->first; i < TDPMMU_PTES_PER_TABLE * 4; i += a->stride) {
+		u64 addr = a->base + i * SZ_4K_ULL;
+
+		if (fe_map(a->fe, addr, addr, 1, r))
+			a->errors++;
+		if (!(i % 64))
+			cond_resched();
+	}
+	complete(&a->done);
+	return 0;
+}
+
+/* Two kthreads fault the same and then neighbouring addresses. */
+static void tdpmmu_test_race(struct kunit *test)
+{
+	struct test_fe *fe = fe_create(test, 4, BIT(2));
+	struct race_arg a[2];
+	unsigned int pass, i;
+	struct task_struct *tsk;
+
+	for (pass = 0; pass < 2; pass++) {
+		u64 base = pass * SZ_1G_ULL + SZ_2M_ULL * 3;
+
+		for (i = 0; i < 2; i++) {
+			a[i].fe = fe;
+			a[i].base = base;
+			a[i].first = pass ? i : 0;	/* same, then interleaved */
+			a[i].stride = pass ? 2 : 1;
+			a[i].errors = 0;
+			init_completion(&a[i].done);
+		}
+		for (i = 0; i < 2; i++) {
+			tsk = kthread_run(race_thread, &a[i], "tdpmmu-race%u", i);
+			KUNIT_ASSERT_FALSE(test, IS_ERR(tsk));
+		}
+		for (i = 0; i < 2; i++) {
+			wait_for_completion(&a[i].done);
+			KUNIT_EXPECT_EQ(test, a[i].errors, 0);
+		}
+		for (i = 0; i < TDPMMU_PTES_PER_TABLE * 4; i++)
+			expect_leaf(test, fe, base + i * SZ_4K_ULL,
+				    base + i * SZ_4K_ULL, 1, TDPMMU_PROT_READ);
+	}
+	/* Exactly one table per 2M span: lost races freed their table. */
+	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.tables[1]), 8);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[1]),
+			2 * 4 * TDPMMU_PTES_PER_TABLE);
+	fe_destroy(test, fe);
+}
+
+/*
+ * Random differential test: random range maps and unmaps, every result
+ * compared with a reference model kept in a maple tree.
+ */
+#define REF_BIAS	BIT(40)
+
+static u64 ref_delta(struct maple_tree *mt, u64 addr, bool *present)
+{
+	void *entry = mtree_load(mt, addr);
+
+	*present = entry;
+	return entry ? ((xa_to_value(entry) - REF_BIAS) << 12) : 0;
+}
+
+static void tdpmmu_test_random(struct kunit *test)
+{
+	const u64 window = 4 * SZ_1G_ULL;
+	struct test_fe *fe = fe_create(test, 4, BIT(2) | BIT(3));
+	struct rnd_state rnd;
+	struct maple_tree mt;
+	struct tdpmmu_leaf leaf;
+	unsigned long ops, checks = 0;
+	u64 addr, size, oa, done, expect, a;
+	unsigned long idx;
+	bool present;
+	void *entry;
+	int ret;
+
+	MA_STATE(mas, &mt, 0, 0);
+
+	mt_init(&mt);
+	prandom_seed_state(&rnd, 42);
+	for (ops = 0; ops < 100000; ops++) {
+		u32 r = prandom_u32_state(&rnd);
+
+		addr = (prandom_u32_state(&rnd) % (window >> 12)) << 12;
+		if (r % 64 == 0) {
+			size = SZ_1G_ULL;
+			addr = round_down(addr, SZ_1G_ULL);
+		} else {
+			size = ((prandom_u32_state(&rnd) % 1024) + 1) << 12;
+		}
+		if (addr + size > window)
+			size = window - addr;
+		if (r & 1) {
+			oa = (((u64)prandom_u32_state(&rnd) << 12) &
+			      (SZ_1G_ULL * 64 - 1));
+			if (r & 2)
+				oa = round_down(oa, SZ_2M_ULL) +
+				     (addr & (SZ_2M_ULL - 1));
+			if (r & 4)
+				oa = round_down(oa, SZ_1G_ULL) +
+				     (addr & (SZ_1G_ULL - 1));
+			idx = addr;
+			entry = mt_find(&mt, &idx, addr + size - 1);
+			ret = fe_map_range(fe, addr, oa, size,
+					   TDPMMU_PROT_READ, &done);
+			if (!entry) {
+				KUNIT_ASSERT_EQ(test, ret, 0);
+				KUNIT_ASSERT_EQ(test, done, size);
+			} else {
+				KUNIT_ASSERT_EQ(test, ret, -EEXIST);
+				KUNIT_ASSERT_LT(test, done, size);
+			}
+			entry = xa_mk_value(((oa - addr) >> 12) + REF_BIAS);
+			if (done) {
+				ret = mtree_store_range(&mt, addr,
+							addr + done - 1, entry,
+							GFP_KERNEL);
+				KUNIT_ASSERT_EQ(test, ret, 0);
+			}
+		} else {
+			/* Round out to the huge leaves the ends fall in. */
+			if (!tdpmmu_lookup(&fe->t, fe->root, addr, &leaf))
+				addr = leaf.addr;
+			if (!tdpmmu_lookup(&fe->t, fe->root, addr + size - 1,
+					   &leaf))
+				size = leaf.addr + tdpmmu_level_size(leaf.level)
+				       - addr;
+			expect = 0;
+			rcu_read_lock();
+			mas_set(&mas, addr);
+			mas_for_each(&mas, entry, addr + size - 1)
+				expect += min_t(u64, mas.last, addr + size - 1) -
+					  max_t(u64, mas.index, addr) + 1;
+			rcu_read_unlock();
+			ret = fe_unmap(fe, addr, size,
+				       r & 2 ? TDPMMU_UNMAP_TABLES : 0, &done);
+			KUNIT_ASSERT_EQ(test, ret, 0);
+			KUNIT_ASSERT_EQ(test, done, expect);
+			ret = mtree_store_range(&mt, addr, addr + size - 1,
+						NULL, GFP_KERNEL);
+			KUNIT_ASSERT_EQ(test, ret, 0);
+		}
+		/* Probe a few addresses, including both ends. */
+		for (a = 0; a < 4; a++) {
+			u64 p = a == 0 ? addr : a == 1 ? addr + size - SZ_4K_ULL :
+				(prandom_u32_state(&rnd) % (window >> 12)) << 12;
+			u64 delta = ref_delta(&mt, p, &present);
+
+			ret = tdpmmu_lookup(&fe->t, fe->root, p, &leaf);
+			checks++;
+			if (!present) {
+				KUNIT_ASSERT_EQ(test, ret, -ENOENT);
+				continue;
+			}
+			KUNIT_ASSERT_EQ(test, ret, 0);
+			KUNIT_ASSERT_EQ(test, leaf.oa + (p - leaf.addr), p + delta);
+		}
+	}
+	kunit_info(test, "%lu operations, %lu lookups checked\n", ops, checks);
+	mtree_destroy(&mt);
+	fe_destroy(test, fe);
+}
+
+static struct kunit_case tdpmmu_core_cases[] = {
+	KUNIT_CASE(tdpmmu_test_map_every_level),
+	KUNIT_CASE(tdpmmu_test_errors),
+	KUNIT_CASE(tdpmmu_test_enomem),
+	KUNIT_CASE(tdpmmu_test_map_range),
+	KUNIT_CASE(tdpmmu_test_race),
+	KUNIT_CASE_SLOW(tdpmmu_test_random),
+	{}
+};
+
+static struct kunit_suite tdpmmu_core_suite = {
+	.name = "tdpmmu_core",
+	.test_cases = tdpmmu_core_cases,
+};
+
+kunit_test_suite(tdpmmu_core_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the tdpmmu core");
+MODULE_LICENSE("GPL");

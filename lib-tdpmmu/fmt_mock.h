@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * tdpmmu mock format, for tests: 9 bits per level, 4K granule, 1 to 5
+ * levels, any level above 1 may hold leaves (the instance chooses).
+ *
+ *   bit 0 V (present)  bit 1 R  bit 2 W  bit 3 X  bit 7 PS (leaf above
+ *   level 1)  bits 51:12 output address  bits 61:52 software (fmt_bits)
+ *   PT_FROZEN: bit 62 alone, V clear, so never present.
+ */
+#ifndef _TDPMMU_FMT_MOCK_H
+#define _TDPMMU_FMT_MOCK_H
+
+#include <linux/bits.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/tdpmmu.h>
+
+#define MOCK_V		BIT_ULL(0)
+#define MOCK_R		BIT_ULL(1)
+#define MOCK_W		BIT_ULL(2)
+#define MOCK_X		BIT_ULL(3)
+#define MOCK_PS		BIT_ULL(7)
+#define MOCK_ADDR	GENMASK_ULL(51, 12)
+#define MOCK_SW		GENMASK_ULL(61, 52)
+
+#define PT_FROZEN		BIT_ULL(62)
+#define PT_MIN_LEVELS		1
+#define PT_MAX_LEVELS		5
+#define PT_HUGE_LEVELS		GENMASK(5, 2)
+#define PT_FMT_BITS_MASK	MOCK_SW
+
+static inline bool pt_present(tdpmmu_pte_t pte)
+{
+	return pte & MOCK_V;
+}
+
+static inline bool pt_is_leaf(tdpmmu_pte_t pte, unsigned int level)
+{
+	return pt_present(pte) && (level == 1 || (pte & MOCK_PS));
+}
+
+static inline bool pt_is_table(tdpmmu_pte_t pte, unsigned int level)
+{
+	return pt_present(pte) && level > 1 && !(pte & MOCK_PS);
+}
+
+static inline tdpmmu_pte_t *pt_table(tdpmmu_pte_t pte)
+{
+	return phys_to_virt(pte & MOCK_ADDR);
+}
+
+static inline tdpmmu_pte_t pt_mk_table(tdpmmu_pte_t *table)
+{
+	return virt_to_phys(table) | MOCK_V | MOCK_R | MOCK_W | MOCK_X;
+}
+
+static inline tdpmmu_pte_t pt_mk_leaf(const struct tdpmmu_leaf *leaf)
+{
+	tdpmmu_pte_t pte = MOCK_V | (leaf->oa & MOCK_ADDR) | leaf->fmt_bits;
+
+	if (leaf->prot & TDPMMU_PROT_READ)
+		pte |= MOCK_R;
+	if (leaf->prot & TDPMMU_PROT_WRITE)
+		pte |= MOCK_W;
+	if (leaf->prot & TDPMMU_PROT_EXEC)
+		pte |= MOCK_X;
+	if (leaf->level > 1)
+		pte |= MOCK_PS;
+	return pte;
+}
+
+static inline u64 pt_leaf_oa(tdpmmu_pte_t pte)
+{
+	return pte & MOCK_ADDR;
+}
+
+static inline u32 pt_leaf_prot(tdpmmu_pte_t pte)
+{
+	return (pte & MOCK_R ? TDPMMU_PROT_READ : 0) |
+	       (pte & MOCK_W ? TDPMMU_PROT_WRITE : 0) |
+	       (pte & MOCK_X ? TDPMMU_PROT_EXEC : 0);
+}
+
+static inline u64 pt_leaf_fmt_bits(tdpmmu_pte_t pte)
+{
+	return pte & MOCK_SW;
+}
+
+/* The mock "hardware" walks coherently: nothing to write back. */
+static inline void pt_sync(struct tdpmmu *t, tdpmmu_pte_t *ptep,
+			   unsigned int n)
+{
+}
+
+#endif /* _TDPMMU_FMT_MOCK_H */

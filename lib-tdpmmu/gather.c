@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * tdpmmu flush gather and RCU-delayed freeing of unlinked tables.
+ *
+ * An unlinked table may still be walked by hardware until the front-end's
+ * flush returns, and by lockless software walkers until a grace period
+ * has elapsed; it is freed only after both.
+ */
+#include <linux/tdpmmu.h>
+#include <linux/export.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+
+/**
+ * tdpmmu_gather_init() - start an empty gather
+ * @g: the gather
+ */
+void tdpmmu_gather_init(struct tdpmmu_gather *g)
+{
+	g->start = 0;
+	g->end = 0;
+	g->leaf_levels = 0;
+	g->tables_changed = false;
+	g->nr_free = 0;
+	INIT_LIST_HEAD(&g->free_list);
+}
+EXPORT_SYMBOL_GPL(tdpmmu_gather_init);
+
+/**
+ * tdpmmu_gather_add_range() - record a changed translation
+ * @g: the gather
+ * @addr: input address of the changed entry
+ * @size: bytes it maps
+ * @level: its level
+ */
+void tdpmmu_gather_add_range(struct tdpmmu_gather *g, u64 addr, u64 size,
+			     unsigned int level)
+{
+	if (g->start == g->end) {
+		g->start = addr;
+		g->end = addr + size;
+	} else {
+		g->start = min(g->start, addr);
+		g->end = max(g->end, addr + size);
+	}
+	g->leaf_levels |= BIT(level);
+}
+EXPORT_SYMBOL_GPL(tdpmmu_gather_add_range);
+
+/**
+ * tdpmmu_gather_add_table() - queue an unlinked table for freeing
+ * @t: the instance
+ * @g: the gather
+ * @table: the table, no longer reachable from any root
+ */
+void tdpmmu_gather_add_table(struct tdpmmu *t, struct tdpmmu_gather *g,
+			     void *table)
+{
+	struct page *page = virt_to_page(table);
+
+	page->index = (unsigned long)t;
+	list_add_tail(&page->lru, &g->free_list);
+	g->nr_free++;
+	g->tables_changed = true;
+}
+EXPORT_SYMBOL_GPL(tdpmmu_gather_add_table);
+
+static void tdpmmu_free_table_rcu(struct rcu_head *head)
+{
+	struct page *page = container_of(head, struct page, rcu_head);
+	struct tdpmmu *t = (struct tdpmmu *)page->index;
+
+	page->index = 0;
+	t->ops->free_table(t, page_address(page));
+	atomic64_dec(&t->stats.pages);
+}
+
+/**
+ * tdpmmu_gather_finish() - flush what the gather recorded, free its tables
+ * @t: the instance
+ * @g: the gather; empty again on return
+ *
+ * Calls the front-end's flush once if any translation changed, then
+ * queues every unlinked table to be freed after a grace period.
+ */
+void tdpmmu_gather_finish(struct tdpmmu *t, struct tdpmmu_gather *g)
+{
+	struct page *page, *next;
+
+	if (g->start != g->end || g->tables_changed)
+		t->ops->flush(t, g);
+
+	list_for_each_entry_safe(page, next, &g->free_list, lru) {
+		list_del(&page->lru);
+		call_rcu(&page->rcu_head, tdpmmu_free_table_rcu);
+	}
+	tdpmmu_gather_init(g);
+}
+EXPORT_SYMBOL_GPL(tdpmmu_gather_finish);

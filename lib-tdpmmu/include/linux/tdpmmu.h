@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * tdpmmu: a common two-dimensional-paging MMU library.
+ *
+ * Locking contract (see also Documentation/core-api/tdpmmu.rst):
+ *
+ * - Every operation that changes the table runs with the instance's lock
+ *   (supplied by the front-end) held for read ("shared mode") or for write
+ *   ("exclusive mode").  In shared mode every entry change is a cmpxchg; a
+ *   lost race re-reads the entry and either retries or returns -EAGAIN.
+ * - A table that is unlinked from the tree is first frozen entry by entry
+ *   with the format's sentinel, so a concurrent thread in shared mode that
+ *   reaches it sees "being changed" and backs off.
+ * - Unlinked tables are put on the gather's free list and are handed back to
+ *   the front-end only after tdpmmu_gather_finish() has called the
+ *   front-end's flush and an RCU grace period has elapsed.
+ * - Lockless lookups run under rcu_read_lock() and tolerate frozen and
+ *   concurrently changing entries.
+ */
+#ifndef _LINUX_TDPMMU_H
+#define _LINUX_TDPMMU_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/atomic.h>
+
+/** typedef tdpmmu_pte_t - one page-table entry as the hardware sees it */
+typedef u64 tdpmmu_pte_t;
+
+#define TDPMMU_MAX_LEVELS	5
+#define TDPMMU_LEVEL_BITS	9
+#define TDPMMU_PTES_PER_TABLE	BIT(TDPMMU_LEVEL_BITS)
+#define TDPMMU_GRANULE_SHIFT	12
+
+/* Format-neutral permissions of a leaf. */
+#define TDPMMU_PROT_READ	BIT(0)
+#define TDPMMU_PROT_WRITE	BIT(1)
+#define TDPMMU_PROT_EXEC	BIT(2)
+#define TDPMMU_PROT_MASK	(TDPMMU_PROT_READ | TDPMMU_PROT_WRITE | \
+				 TDPMMU_PROT_EXEC)
+
+/* tdpmmu_unmap() flags */
+#define TDPMMU_UNMAP_TABLES	BIT(0)	/* also free tables the range covers */
+
+/**
+ * tdpmmu_level_shift() - log2 of the size an entry at @level maps
+ * @level: 1 for the 4K level, up to TDPMMU_MAX_LEVELS
+ *
+ * Return: the shift.
+ */
+static inline unsigned int tdpmmu_level_shift(unsigned int level)
+{
+	return TDPMMU_GRANULE_SHIFT + TDPMMU_LEVEL_BITS * (level - 1);
+}
+
+/**
+ * tdpmmu_level_size() - bytes an entry at @level maps
+ * @level: 1 for the 4K level, up to TDPMMU_MAX_LEVELS
+ *
+ * Return: the size in bytes.
+ */
+static inline u64 tdpmmu_level_size(unsigned int level)
+{
+	return 1ULL << tdpmmu_level_shift(level);
+}
+
+struct tdpmmu;
+struct tdpmmu_root;
+struct tdpmmu_gather;
+struct tdpmmu_cache;
+
+/**
+ * struct tdpmmu_leaf - one translation
+ * @addr: input address (GPA or IOVA), aligned to the leaf size
+ * @oa: output address, aligned to the leaf size
+ * @level: level of the leaf (1 = 4K, 2 = 2M, 3 = 1G, ...)
+ * @prot: TDPMMU_PROT_* bits
+ * @fmt_bits: format-specific bits the front-end adds (memory type,
+ *	software bits); must lie within the format's fmt_bits_mask
+ */
+struct tdpmmu_leaf {
+	u64 addr;
+	u64 oa;
+	unsigned int level;
+	u32 prot;
+	u64 fmt_bits;
+};
+
+/**
+ * struct tdpmmu_gather - what an operation changed, for one flush
+ * @start: first changed input address
+ * @end: end (exclusive) of the changed input addresses; @start == @end
+ *	means nothing changed
+ * @leaf_levels: bitmask of the levels whose leaf entries changed
+ * @tables_changed: a non-leaf entry changed (paging-structure caches)
+ * @nr_free: number of tables on @free_list
+ * @free_list: unlinked tables, freed after the flush and a grace period
+ */
+struct tdpmmu_gather {
+	u64 start;
+	u64 end;
+	u32 leaf_levels;
+	bool tables_changed;
+	unsigned long nr_free;
+	struct list_head free_list;
+};
+
+/**
+ * struct tdpmmu_ops - what the front-end supplies
+ * @alloc_table: return the kernel address of a zeroed order-0 page from
+ *	the page allocator, or NULL; the core owns the page's lru,
+ *	rcu_head and index fields until it hands the page to @free_table,
+ *	page->private stays the front-end's
+ * @free_table: free a page from @alloc_table; may run in RCU callback
+ *	(softirq) context
+ * @flush: invalidate the translations @g describes in every TLB and
+ *	paging-structure cache; returns only once that is done
+ */
+struct tdpmmu_ops {
+	void *(*alloc_table)(struct tdpmmu *t, gfp_t gfp);
+	void (*free_table)(struct tdpmmu *t, void *table);
+	void (*flush)(struct tdpmmu *t, const struct tdpmmu_gather *g);
+};
+
+/**
+ * struct tdpmmu_format - a page-table format and its compiled-in core
+ *
+ * One of these is generated per format by including the core template
+ * after the format's inline helpers; the function pointers are called
+ * once per operation, never per entry.
+ *
+ * @name: short name ("mock", "vtdss", "ept", "x86_64")
+ * @min_levels: fewest table levels the format supports
+ * @max_levels: most table levels the format supports
+ * @huge_levels: bitmask of levels above 1 where the format allows a leaf
+ * @fmt_bits_mask: bits a front-end may pass in tdpmmu_leaf.fmt_bits
+ * @map: see tdpmmu_map()
+ * @map_range: see tdpmmu_map_range()
+ * @unmap: see tdpmmu_unmap()
+ * @lookup: see tdpmmu_lookup()
+ * @zap_root: unlink everything below a root (exclusive use of the root)
+ */
+struct tdpmmu_format {
+	const char *name;
+	unsigned int min_levels;
+	unsigned int max_levels;
+	u32 huge_levels;
+	u64 fmt_bits_mask;
+	int (*map)(struct tdpmmu *t, struct tdpmmu_root *root,
+		   const struct tdpmmu_leaf *leaf, struct tdpmmu_cache *cache,
+		   struct tdpmmu_gather *g);
+	int (*map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
+			 u64 addr, u64 oa, u64 size, u32 prot, u64 fmt_bits,
+			 struct tdpmmu_cache *cache, u64 *mapped,
+			 struct tdpmmu_gather *g);
+	int (*unmap)(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		     u64 size, unsigned int flags, u64 *unmapped,
+		     struct tdpmmu_gather *g);
+	int (*lookup)(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		      struct tdpmmu_leaf *leaf);
+	void (*zap_root)(struct tdpmmu *t, struct tdpmmu_root *root,
+			 struct tdpmmu_gather *g);
+};
+
+/**
+ * struct tdpmmu_params - how an instance is laid out
+ * @levels: number of table levels; the root table is at this level
+ * @huge_levels: bitmask of levels above 1 where leaves may be installed,
+ *	a subset of the format's
+ */
+struct tdpmmu_params {
+	unsigned int levels;
+	u32 huge_levels;
+};
+
+/**
+ * struct tdpmmu_stats - counters of an instance
+ * @tables: table pages currently linked, per level
+ * @leaves: leaves currently installed, per level
+ * @pages: table pages the instance holds from alloc_table (linked,
+ *	cached for reuse inside the core, or waiting for RCU)
+ * @retries: lost cmpxchg races that were retried
+ * @splits: huge leaves split
+ * @collapses: tables collapsed into a huge leaf
+ */
+struct tdpmmu_stats {
+	atomic64_t tables[TDPMMU_MAX_LEVELS + 1];
+	atomic64_t leaves[TDPMMU_MAX_LEVELS + 1];
+	atomic64_t pages;
+	atomic64_t retries;
+	atomic64_t splits;
+	atomic64_t collapses;
+};
+
+/**
+ * struct tdpmmu_root - one top-level table
+ * @table: kernel address of the root table
+ * @refcount: references; the last tdpmmu_root_put() tears the root down
+ * @invalid: set by tdpmmu_root_invalidate(); no new references
+ * @tag: the front-end's (e.g. a role or address-space id)
+ * @link: on the instance's list of roots
+ */
+struct tdpmmu_root {
+	tdpmmu_pte_t *table;
+	atomic_t refcount;
+	bool invalid;
+	unsigned long tag;
+	struct list_head link;
+};
+
+/**
+ * struct tdpmmu - one page-table instance
+ * @fmt: the format, with its compiled core
+ * @ops: front-end callbacks
+ * @lock: the front-end's lock (e.g. kvm->mmu_lock)
+ * @levels: number of table levels
+ * @va_bits: width of the input address
+ * @leaf_levels: bitmask of levels where a leaf may be installed
+ * @roots_lock: protects @roots
+ * @roots: list of struct tdpmmu_root
+ * @stats: counters
+ */
+struct tdpmmu {
+	const struct tdpmmu_format *fmt;
+	const struct tdpmmu_ops *ops;
+	rwlock_t *lock;
+	unsigned int levels;
+	unsigned int va_bits;
+	u32 leaf_levels;
+	spinlock_t roots_lock;	/* protects roots */
+	struct list_head roots;
+	struct tdpmmu_stats stats;
+};
+
+#define TDPMMU_CACHE_CAPACITY	16
+
+/**
+ * struct tdpmmu_cache - table pages allocated before taking the lock
+ * @nr: pages in @tables
+ * @tables: the pages
+ */
+struct tdpmmu_cache {
+	unsigned int nr;
+	void *tables[TDPMMU_CACHE_CAPACITY];
+};
+
+int tdpmmu_init(struct tdpmmu *t, const struct tdpmmu_format *fmt,
+		const struct tdpmmu_params *params,
+		const struct tdpmmu_ops *ops, rwlock_t *lock);
+void tdpmmu_destroy(struct tdpmmu *t);
+
+struct tdpmmu_root *tdpmmu_root_alloc(struct tdpmmu *t, unsigned long tag,
+				      gfp_t gfp);
+bool tdpmmu_root_get(struct tdpmmu_root *root);
+void tdpmmu_root_put(struct tdpmmu *t, struct tdpmmu_root *root);
+void tdpmmu_root_invalidate(struct tdpmmu *t, struct tdpmmu_root *root);
+
+int tdpmmu_cache_topup(struct tdpmmu *t, struct tdpmmu_cache *cache,
+		       unsigned int min, gfp_t gfp);
+void tdpmmu_cache_drain(struct tdpmmu *t, struct tdpmmu_cache *cache);
+
+void tdpmmu_gather_init(struct tdpmmu_gather *g);
+void tdpmmu_gather_finish(struct tdpmmu *t, struct tdpmmu_gather *g);
+
+int tdpmmu_map(struct tdpmmu *t, struct tdpmmu_root *root,
+	       const struct tdpmmu_leaf *leaf, struct tdpmmu_cache *cache,
+	       struct tdpmmu_gather *g);
+int tdpmmu_map_range(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		     u64 oa, u64 size, u32 prot, u64 fmt_bits,
+		     struct tdpmmu_cache *cache, u64 *mapped,
+		     struct tdpmmu_gather *g);
+int tdpmmu_unmap(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		 u64 size, unsigned int flags, u64 *unmapped,
+		 struct tdpmmu_gather *g);
+int tdpmmu_lookup(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		  struct tdpmmu_leaf *leaf);
+
+/* Used by the compiled-in core of each format; not for front-ends. */
+void *tdpmmu_cache_take(struct tdpmmu_cache *cache);
+void tdpmmu_cache_return(struct tdpmmu_cache *cache, void *table);
+void tdpmmu_gather_add_range(struct tdpmmu_gather *g, u64 addr, u64 size,
+			     unsigned int level);
+void tdpmmu_gather_add_table(struct tdpmmu *t, struct tdpmmu_gather *g,
+			     void *table);
+
+#endif /* _LINUX_TDPMMU_H */

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * tdpmmu pre-order walk over one root, compiled per format.
+ *
+ * Include after the format header: it uses pt_is_table() and pt_table()
+ * from there.  The walk visits every entry whose span intersects
+ * [start, end), parents before children, down to min_level.  A walk can
+ * be restarted from the root at any point (after the lock was dropped,
+ * or to skip what an operation already did).
+ */
+#ifndef _TDPMMU_PT_ITER_H
+#define _TDPMMU_PT_ITER_H
+
+#include <linux/tdpmmu.h>
+
+/**
+ * struct pt_iter - walk state
+ * @pt_path: pt_path[l] is the table holding the level-l entries visited
+ * @ptep: the current entry
+ * @old: what @ptep held when it was read
+ * @addr: input address of the current entry, aligned to its level
+ * @next_addr: where a restart resumes: the lowest address not yet done
+ * @start: first address of the walk
+ * @end: end (exclusive) of the walk
+ * @level: level of the current entry
+ * @min_level: the walk does not go below this level
+ * @root_level: level of the root table
+ * @valid: false once the walk is done
+ */
+struct pt_iter {
+	tdpmmu_pte_t *pt_path[TDPMMU_MAX_LEVELS + 1];
+	tdpmmu_pte_t *ptep;
+	tdpmmu_pte_t old;
+	u64 addr;
+	u64 next_addr;
+	u64 start;
+	u64 end;
+	unsigned int level;
+	unsigned int min_level;
+	unsigned int root_level;
+	bool valid;
+};
+
+static inline unsigned int pt_index(u64 addr, unsigned int level)
+{
+	return (addr >> tdpmmu_level_shift(level)) &
+	       (TDPMMU_PTES_PER_TABLE - 1);
+}
+
+static inline void pt_iter_read(struct pt_iter *it)
+{
+	it->ptep = it->pt_path[it->level] + pt_index(it->addr, it->level);
+	it->old = READ_ONCE(*it->ptep);
+}
+
+/* Walk again from the root, resuming at it->next_addr. */
+static inline void pt_iter_restart(struct pt_iter *it)
+{
+	it->level = it->root_level;
+	it->addr = round_down(it->next_addr,
+			      tdpmmu_level_size(it->level));
+	it->valid = it->next_addr < it->end;
+	pt_iter_read(it);
+}
+
+static inline void pt_iter_start(struct pt_iter *it, struct tdpmmu *t,
+				 struct tdpmmu_root *root, u64 start, u64 end,
+				 unsigned int min_level)
+{
+	it->root_level = t->levels;
+	it->pt_path[t->levels] = root->table;
+	it->min_level = min_level;
+	it->start = start;
+	it->end = end;
+	it->next_addr = start;
+	pt_iter_restart(it);
+}
+
+static inline bool pt_iter_step_down(struct pt_iter *it)
+{
+	tdpmmu_pte_t pte;
+
+	if (it->level == it->min_level)
+		return false;
+	/* Re-read: the operation may have linked a table here. */
+	pte = READ_ONCE(*it->ptep);
+	if (!pt_is_table(pte, it->level))
+		return false;
+	it->level--;
+	it->pt_path[it->level] = pt_table(pte);
+	it->addr = round_down(max(it->next_addr, it->addr),
+			      tdpmmu_level_size(it->level));
+	pt_iter_read(it);
+	return true;
+}
+
+static inline bool pt_iter_step_side(struct pt_iter *it)
+{
+	if (pt_index(it->addr, it->level) == TDPMMU_PTES_PER_TABLE - 1)
+		return false;
+	it->addr += tdpmmu_level_size(it->level);
+	it->next_addr = it->addr;
+	it->ptep++;
+	it->old = READ_ONCE(*it->ptep);
+	return true;
+}
+
+static inline bool pt_iter_step_up(struct pt_iter *it)
+{
+	if (it->level == it->root_level)
+		return false;
+	it->level++;
+	it->addr = round_down(it->addr, tdpmmu_level_size(it->level));
+	it->ptep = it->pt_path[it->level] + pt_index(it->addr, it->level);
+	return true;
+}
+
+/* Advance; @descend false skips the children of the current entry. */
+static inline void pt_iter_next(struct pt_iter *it, bool descend)
+{
+	if (descend && pt_iter_step_down(it))
+		goto check;
+	do {
+		if (pt_iter_step_side(it))
+			goto check;
+	} while (pt_iter_step_up(it));
+	it->valid = false;
+	return;
+check:
+	if (it->addr >= it->end)
+		it->valid = false;
+}
+
+#endif /* _TDPMMU_PT_ITER_H */

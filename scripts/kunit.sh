@@ -1,0 +1,26 @@
+#!/bin/bash
+# kunit.sh um|x86_64: graft, then build and run KUnit with kunit.py from the
+# build copy; result lines to $TAP (see step.sh).  KUNIT_FILTER=suite.* is
+# passed as kunit.py's filter_glob.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+arch=$1
+case $arch in
+um)     name=kunit-um;  cfg=$root/kunit/um.kunitconfig;     extra=() ;;
+x86_64) name=kunit-x86; cfg=$root/kunit/x86_64.kunitconfig
+	extra=(--arch x86_64 --qemu_config "$root/scripts/qemu_x86_64_iommu.py") ;;
+*) echo "usage: $0 um|x86_64" >&2; exit 2 ;;
+esac
+json=$CACHE/$name.json
+rm -f "$json"
+
+src=$("$root/scripts/graft.sh" | tail -n 1)
+export CCACHE_BASEDIR=$src
+cd "$src"
+rc=0
+"${PYTHON:-python3}" tools/testing/kunit/kunit.py run \
+	--kunitconfig="$cfg" --build_dir="$CACHE/build-$arch" \
+	--make_options "CC=ccache gcc" --jobs "$(nproc)" --json="$json" \
+	"${extra[@]}" ${KUNIT_FILTER:+"$KUNIT_FILTER"} || rc=$?
+"${PYTHON:-python3}" "$root/scripts/kunit-tap.py" "$name" "$json" "$LOG" >>"$TAP"
+exit "$rc"
