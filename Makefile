@@ -13,7 +13,7 @@ step_kunit-x86 := scripts/kunit.sh x86_64
 step_lint      := scripts/lint.sh
 STEPS       := harness kunit-um kunit-x86 lint
 # bench-smoke joins CHECK_STEPS when it lands.
-CHECK_STEPS := kunit-um lint
+CHECK_STEPS := harness kunit-um lint
 RUN_STEPS   := kunit-x86
 
 # Run every step even if one fails, then print one numbered TAP stream.

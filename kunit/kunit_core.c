@@ -8,7 +8,9 @@
 #include <linux/gfp.h>
 #include <linux/kthread.h>
 #include <linux/maple_tree.h>
+#include <linux/mm.h>
 #include <linux/prandom.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/tdpmmu.h>
 #include <linux/xarray.h>
@@ -90,24 +92,29 @@ static void fe_destroy(struct kunit *test, struct test_fe *fe)
 	}
 }
 
-static int fe_map(struct test_fe *fe, u64 addr, u64 oa, unsigned int level,
-		  u32 prot)
+static int fe_map_cache(struct test_fe *fe, struct tdpmmu_cache *cache,
+			u64 addr, u64 oa, unsigned int level, u32 prot)
 {
 	struct tdpmmu_leaf leaf = { .addr = addr, .oa = oa, .level = level,
 				    .prot = prot };
 	struct tdpmmu_gather g;
 	int ret;
 
-	ret = tdpmmu_cache_topup(&fe->t, &fe->cache, TDPMMU_MAX_LEVELS,
-				 GFP_KERNEL);
+	ret = tdpmmu_cache_topup(&fe->t, cache, TDPMMU_MAX_LEVELS, GFP_KERNEL);
 	if (ret)
 		return ret;
 	tdpmmu_gather_init(&g);
 	read_lock(&fe->lock);
-	ret = tdpmmu_map(&fe->t, fe->root, &leaf, &fe->cache, &g);
+	ret = tdpmmu_map(&fe->t, fe->root, &leaf, cache, &g);
 	read_unlock(&fe->lock);
 	tdpmmu_gather_finish(&fe->t, &g);
 	return ret;
+}
+
+static int fe_map(struct test_fe *fe, u64 addr, u64 oa, unsigned int level,
+		  u32 prot)
+{
+	return fe_map_cache(fe, &fe->cache, addr, oa, level, prot);
 }
 
 /* Map a range, refilling the cache outside the lock as needed. */
@@ -351,6 +358,7 @@ static void tdpmmu_test_map_range(struct kunit *test)
 
 struct race_arg {
 	struct test_fe *fe;
+	struct tdpmmu_cache cache;	/* per thread, like a per-vCPU cache */
 	u64 base;
 	unsigned int first;
 	unsigned int stride;
@@ -367,7 +375,7 @@ static int race_thread(void *data)
 	for (i = a->first; i < TDPMMU_PTES_PER_TABLE * 4; i += a->stride) {
 		u64 addr = a->base + i * SZ_4K_ULL;
 
-		if (fe_map(a->fe, addr, addr, 1, r))
+		if (fe_map_cache(a->fe, &a->cache, addr, addr, 1, r))
 			a->errors++;
 		if (!(i % 64))
 			cond_resched();
@@ -393,6 +401,7 @@ static void tdpmmu_test_race(struct kunit *test)
 			a[i].first = pass ? i : 0;	/* same, then interleaved */
 			a[i].stride = pass ? 2 : 1;
 			a[i].errors = 0;
+			a[i].cache.nr = 0;
 			init_completion(&a[i].done);
 		}
 		for (i = 0; i < 2; i++) {
@@ -402,6 +411,7 @@ static void tdpmmu_test_race(struct kunit *test)
 		for (i = 0; i < 2; i++) {
 			wait_for_completion(&a[i].done);
 			KUNIT_EXPECT_EQ(test, a[i].errors, 0);
+			tdpmmu_cache_drain(&fe->t, &a[i].cache);
 		}
 		for (i = 0; i < TDPMMU_PTES_PER_TABLE * 4; i++)
 			expect_leaf(test, fe, base + i * SZ_4K_ULL,

@@ -3,6 +3,7 @@
  * tdpmmu instance and roots.
  */
 #include <linux/tdpmmu.h>
+#include <linux/bug.h>
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/gfp.h>

@@ -21,6 +21,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/string.h>
+#include <linux/stringify.h>
 #include <linux/rcupdate.h>
 
 #include "pt_iter.h"

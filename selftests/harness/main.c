@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Userspace harness: runs the project's KUnit suites, compiled unchanged
+ * against the shim, and prints one TAP line per case.
+ *
+ *   harness [-l] [filter]   filter: "suite.case" glob
+ */
+#include <fnmatch.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <kunit/test.h>
+#include <linux/kthread.h>
+#include <linux/maple_tree.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+
+long shim_pages_allocated;
+
+static struct kunit_suite *suites[32];
+static int nr_suites;
+
+void shim_register_suite(struct kunit_suite *suite)
+{
+	suites[nr_suites++] = suite;
+}
+
+void *kunit_kzalloc(struct kunit *test, size_t size, gfp_t gfp)
+{
+	void *p = calloc(1, size);
+
+	if (p && test->nr_allocs < 64)
+		test->allocs[test->nr_allocs++] = p;
+	return p;
+}
+
+void shim_kunit_fail(struct kunit *test, bool assert, const char *file,
+		     int line, const char *what, long long a, long long b)
+{
+	printf("    # %s: %s at %s:%d\n    # %s: %lld vs %lld (0x%llx vs 0x%llx)\n",
+	       test->name, assert ? "ASSERTION FAILED" : "EXPECTATION FAILED",
+	       file, line, what, a, b, a, b);
+	test->failed = true;
+	if (assert)
+		longjmp(test->bail, 1);
+}
+
+struct shim_thread {
+	int (*fn)(void *data);
+	void *data;
+};
+
+static void *shim_thread_fn(void *arg)
+{
+	struct shim_thread st = *(struct shim_thread *)arg;
+
+	free(arg);
+	rcu_register_thread();
+	st.fn(st.data);
+	rcu_unregister_thread();
+	return NULL;
+}
+
+struct task_struct *shim_kthread_run(int (*fn)(void *), void *data)
+{
+	struct shim_thread *st = malloc(sizeof(*st));
+	pthread_t tid;
+
+	if (!st)
+		return ERR_PTR(-ENOMEM);
+	st->fn = fn;
+	st->data = data;
+	if (pthread_create(&tid, NULL, shim_thread_fn, st)) {
+		free(st);
+		return ERR_PTR(-EAGAIN);
+	}
+	pthread_detach(tid);
+	return (struct task_struct *)st;
+}
+
+int main(int argc, char **argv)
+{
+	const char *filter = "*";
+	int i, n = 0, failed = 0;
+	bool list = false;
+	char name[256];
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-l"))
+			list = true;
+		else
+			filter = argv[i];
+	}
+	rcu_register_thread();
+	maple_tree_init();
+	for (i = 0; i < nr_suites; i++) {
+		struct kunit_case *c;
+
+		for (c = suites[i]->test_cases; c->run_case; c++) {
+			struct kunit test = { .name = c->name };
+			int j;
+
+			snprintf(name, sizeof(name), "%s.%s", suites[i]->name,
+				 c->name);
+			if (fnmatch(filter, name, 0))
+				continue;
+			if (list) {
+				printf("%s\n", name);
+				continue;
+			}
+			if (!setjmp(test.bail))
+				c->run_case(&test);
+			for (j = 0; j < test.nr_allocs; j++)
+				free(test.allocs[j]);
+			n++;
+			failed += test.failed;
+			printf("%sok %d %s\n", test.failed ? "not " : "", n, name);
+			fflush(stdout);
+		}
+	}
+	if (!list) {
+		/* Every table page the suites allocated was freed. */
+		rcu_barrier();
+		n++;
+		if (shim_pages_allocated)
+			failed++;
+		printf("%sok %d harness.page-leak-check # %ld pages left\n",
+		       shim_pages_allocated ? "not " : "", n,
+		       shim_pages_allocated);
+		printf("# %d passed, %d failed\n", n - failed, failed);
+	}
+	rcu_unregister_thread();
+	return failed ? 1 : 0;
+}
