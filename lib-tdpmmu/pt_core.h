@@ -77,6 +77,19 @@ static void PT_NAME(free_subtree)(struct tdpmmu *t, tdpmmu_pte_t *table,
 	}
 }
 
+/* Fold an operation's local counts into the instance's, once. */
+static inline void pt_count(struct tdpmmu *t, const long *leaves, int sign,
+			    long retries)
+{
+	unsigned int l;
+
+	for (l = 1; l <= TDPMMU_MAX_LEVELS; l++)
+		if (leaves[l])
+			atomic64_add(sign * leaves[l], &t->stats.leaves[l]);
+	if (retries)
+		atomic64_add(retries, &t->stats.retries);
+}
+
 /* Link a fresh table at the iterator's (non-present) entry. */
 static int PT_NAME(link_table)(struct tdpmmu *t, struct pt_iter *it,
 			       tdpmmu_pte_t *table)
@@ -175,9 +188,11 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 			      u64 *mapped, struct tdpmmu_gather *g)
 {
 	struct tdpmmu_leaf leaf = { .prot = prot, .fmt_bits = fmt_bits };
+	long leaves[TDPMMU_MAX_LEVELS + 1] = { 0 }, retries = 0;
 	u64 end = addr + size, lsize, filled;
 	tdpmmu_pte_t *table;
 	struct pt_iter it;
+	unsigned int n;
 	int ret = 0;
 
 	rcu_read_lock();
@@ -203,12 +218,29 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 		    t->leaf_levels & BIT(it.level) &&
 		    !((leaf.addr | leaf.oa) & (lsize - 1))) {
 			if (!pt_cmpxchg(it.ptep, &it.old, pt_mk_leaf(&leaf))) {
-				atomic64_inc(&t->stats.retries);
+				retries++;
 				continue;
 			}
-			pt_sync(t, it.ptep, 1);
-			atomic64_inc(&t->stats.leaves[it.level]);
-			*mapped += lsize;
+			n = 1;
+			/* The next entries of this table, while they fit. */
+			while (pt_index(it.addr, it.level) <
+			       TDPMMU_PTES_PER_TABLE - 1 &&
+			       it.addr + 2 * lsize <= end) {
+				leaf.addr += lsize;
+				leaf.oa += lsize;
+				it.old = 0;
+				if (!pt_cmpxchg(it.ptep + 1, &it.old,
+						pt_mk_leaf(&leaf)))
+					break;
+				it.ptep++;
+				it.addr += lsize;
+				n++;
+			}
+			pt_sync(t, it.ptep + 1 - n, n);
+			leaves[it.level] += n;
+			*mapped += n * lsize;
+			it.next_addr = it.addr;
+			it.old = READ_ONCE(*it.ptep);
 			pt_iter_next(&it, false);
 			continue;
 		}
@@ -231,7 +263,7 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 				memset(table, 0, PAGE_SIZE);
 			}
 			tdpmmu_cache_return(cache, table);
-			atomic64_inc(&t->stats.retries);
+			retries++;
 			continue;
 		}
 		if (filled) {
@@ -243,6 +275,7 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 		pt_iter_next(&it, true);
 	}
 	rcu_read_unlock();
+	pt_count(t, leaves, 1, retries);
 	return ret;
 }
 
@@ -250,9 +283,11 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 			  u64 addr, u64 size, unsigned int flags,
 			  u64 *unmapped, struct tdpmmu_gather *g)
 {
+	long leaves[TDPMMU_MAX_LEVELS + 1] = { 0 }, retries = 0;
 	u64 end = addr + size, lsize;
 	bool covered;
 	struct pt_iter it;
+	unsigned int n;
 	int ret = 0;
 
 	rcu_read_lock();
@@ -274,19 +309,35 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 				break;
 			}
 			if (!pt_cmpxchg(it.ptep, &it.old, 0)) {
-				atomic64_inc(&t->stats.retries);
+				retries++;
 				continue;
 			}
-			pt_sync(t, it.ptep, 1);
-			atomic64_dec(&t->stats.leaves[it.level]);
-			*unmapped += lsize;
-			tdpmmu_gather_add_range(g, it.addr, lsize, it.level);
+			n = 1;
+			/* The next leaves of this table, while covered. */
+			while (pt_index(it.addr, it.level) <
+			       TDPMMU_PTES_PER_TABLE - 1 &&
+			       it.addr + 2 * lsize <= end) {
+				it.old = READ_ONCE(it.ptep[1]);
+				if (!pt_is_leaf(it.old, it.level) ||
+				    !pt_cmpxchg(it.ptep + 1, &it.old, 0))
+					break;
+				it.ptep++;
+				it.addr += lsize;
+				n++;
+			}
+			pt_sync(t, it.ptep + 1 - n, n);
+			leaves[it.level] += n;
+			*unmapped += n * lsize;
+			tdpmmu_gather_add_range(g, it.addr + lsize - n * lsize,
+						n * lsize, it.level);
+			it.next_addr = it.addr;
+			it.old = READ_ONCE(*it.ptep);
 			pt_iter_next(&it, false);
 			continue;
 		}
 		if (covered && flags & TDPMMU_UNMAP_TABLES) {
 			if (!pt_cmpxchg(it.ptep, &it.old, PT_FROZEN)) {
-				atomic64_inc(&t->stats.retries);
+				retries++;
 				continue;
 			}
 			PT_NAME(free_subtree)(t, pt_table(it.old), it.level - 1,
@@ -302,6 +353,7 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 		pt_iter_next(&it, true);
 	}
 	rcu_read_unlock();
+	pt_count(t, leaves, -1, retries);
 	return ret;
 }
 

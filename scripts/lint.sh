@@ -7,7 +7,7 @@ src=$("$root/scripts/graft.sh" | tail -n 1)
 cd "$root"
 
 dirs=()
-for d in lib-tdpmmu kunit vtd-pgtable-ops kvm-adapter iommufd-adapter selftests; do
+for d in lib-tdpmmu kunit vtd-pgtable-ops kvm-adapter iommufd-adapter selftests bench; do
 	[[ -d $d ]] && dirs+=("$d")
 done
 files=$(find "${dirs[@]}" -type f \( -name '*.c' -o -name '*.h' \) \

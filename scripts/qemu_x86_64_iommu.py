@@ -19,7 +19,7 @@ CONFIG_X86_X2APIC=y''',
 			   qemu_arch='x86_64',
 			   kernel_path='arch/x86/boot/bzImage',
 			   kernel_command_line='console=ttyS0 intel_iommu=on no_timer_check',
-			   extra_qemu_params=['-machine', 'q35,kernel-irqchip=split',
+			   extra_qemu_params=['-smp', '2', '-machine', 'q35,kernel-irqchip=split',
 					      '-accel', 'tcg', '-cpu', 'max', '-m', '1G',
 					      '-device', 'intel-iommu,intremap=on',
 					      '-bios', 'qboot.rom'])
