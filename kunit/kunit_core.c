@@ -150,9 +150,15 @@ static int fe_unmap(struct test_fe *fe, u64 addr, u64 size,
 	int ret;
 
 	tdpmmu_gather_init(&g);
-	read_lock(&fe->lock);
+	if (flags & TDPMMU_UNMAP_EXCLUSIVE)
+		write_lock(&fe->lock);
+	else
+		read_lock(&fe->lock);
 	ret = tdpmmu_unmap(&fe->t, fe->root, addr, size, flags, unmapped, &g);
-	read_unlock(&fe->lock);
+	if (flags & TDPMMU_UNMAP_EXCLUSIVE)
+		write_unlock(&fe->lock);
+	else
+		read_unlock(&fe->lock);
 	tdpmmu_gather_finish(&fe->t, &g);
 	return ret;
 }
@@ -356,6 +362,43 @@ static void tdpmmu_test_map_range(struct kunit *test)
 	fe_destroy(test, fe);
 }
 
+/*
+ * A yielding unmap drops the lock, flushes what it removed so far and
+ * walks again from the root; forced to yield at every entry it still
+ * finishes (it never yields twice at one address) and removes exactly
+ * the range, in shared and in exclusive mode.
+ */
+static void tdpmmu_test_yield(struct kunit *test)
+{
+	const u64 size = 64 * SZ_2M_ULL + 3 * SZ_4K_ULL;
+	struct test_fe *fe = fe_create(test, 4, 0);
+	unsigned int pass, flushes;
+	u64 mapped, unmapped;
+
+	for (pass = 0; pass < 2; pass++) {
+		u64 addr = SZ_1G_ULL - 5 * SZ_4K_ULL;
+		unsigned int flags = TDPMMU_UNMAP_TABLES | TDPMMU_UNMAP_YIELD;
+
+		if (pass)
+			flags |= TDPMMU_UNMAP_EXCLUSIVE;
+		KUNIT_ASSERT_EQ(test, fe_map_range(fe, addr, 0, size,
+						   TDPMMU_PROT_READ, &mapped), 0);
+		fe->t.yield_interval = 1;
+		atomic64_set(&fe->t.stats.yields, 0);
+		flushes = atomic_read(&fe->flushes);
+		KUNIT_EXPECT_EQ(test, fe_unmap(fe, addr, size, flags,
+					       &unmapped), 0);
+		fe->t.yield_interval = 0;
+		KUNIT_EXPECT_EQ(test, unmapped, size);
+		KUNIT_EXPECT_GT(test, atomic64_read(&fe->t.stats.yields), 64);
+		KUNIT_EXPECT_GT(test, atomic_read(&fe->flushes), flushes + 64);
+		KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[1]), 0);
+		expect_none(test, fe, addr);
+		expect_none(test, fe, addr + size - SZ_4K_ULL);
+	}
+	fe_destroy(test, fe);
+}
+
 struct race_arg {
 	struct test_fe *fe;
 	struct tdpmmu_cache cache;	/* per thread, like a per-vCPU cache */
@@ -421,6 +464,88 @@ static void tdpmmu_test_race(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.tables[1]), 8);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[1]),
 			2 * 4 * TDPMMU_PTES_PER_TABLE);
+	fe_destroy(test, fe);
+}
+
+/*
+ * Stress: faulting threads, a thread unmapping (and freeing tables), and
+ * a lockless walker, all on one 8M region mapped identity (oa == addr).
+ * A walker translation must be absent or exact; teardown leaks nothing.
+ */
+struct stress_arg {
+	struct test_fe *fe;
+	struct tdpmmu_cache cache;
+	unsigned int role;	/* 0, 1: fault; 2: unmap; 3: lookup */
+	unsigned long ops;
+	unsigned long bad;
+	struct completion done;
+};
+
+#define STRESS_SPAN	(2 * SZ_2M_ULL)
+#define STRESS_OPS	200000
+
+static int stress_thread(void *data)
+{
+	struct stress_arg *a = data;
+	struct test_fe *fe = a->fe;
+	struct tdpmmu_leaf leaf;
+	struct rnd_state rnd;
+	u64 addr, n;
+	int ret;
+
+	prandom_seed_state(&rnd, a->role + 1);
+	for (a->ops = 0; a->ops < STRESS_OPS; a->ops++) {
+		addr = (prandom_u32_state(&rnd) % (STRESS_SPAN >> 12)) << 12;
+		switch (a->role) {
+		case 0:
+		case 1:
+			ret = fe_map_cache(fe, &a->cache, addr, addr, 1,
+					   TDPMMU_PROT_READ);
+			if (ret && ret != -EAGAIN)
+				a->bad++;
+			break;
+		case 2:
+			ret = fe_unmap(fe, round_down(addr, SZ_2M_ULL),
+				       SZ_2M_ULL, TDPMMU_UNMAP_TABLES, &n);
+			if (ret && ret != -EAGAIN)
+				a->bad++;
+			break;
+		default:
+			ret = tdpmmu_lookup(&fe->t, fe->root, addr, &leaf);
+			if (ret != -ENOENT &&
+			    (ret || leaf.oa + (addr - leaf.addr) != addr))
+				a->bad++;
+			break;
+		}
+		if (!(a->ops % 256))
+			cond_resched();
+	}
+	complete(&a->done);
+	return 0;
+}
+
+static void tdpmmu_test_stress(struct kunit *test)
+{
+	struct test_fe *fe = fe_create(test, 4, 0);
+	struct stress_arg *a = kunit_kzalloc(test, 4 * sizeof(*a), GFP_KERNEL);
+	struct task_struct *tsk;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	for (i = 0; i < 4; i++) {
+		a[i].fe = fe;
+		a[i].role = i;
+		init_completion(&a[i].done);
+		tsk = kthread_run(stress_thread, &a[i], "tdpmmu-stress%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(tsk));
+	}
+	for (i = 0; i < 4; i++) {
+		wait_for_completion(&a[i].done);
+		KUNIT_EXPECT_EQ(test, a[i].bad, 0);
+		tdpmmu_cache_drain(&fe->t, &a[i].cache);
+	}
+	kunit_info(test, "%d threads x %d operations, %lld retries\n", 4,
+		   STRESS_OPS, atomic64_read(&fe->t.stats.retries));
 	fe_destroy(test, fe);
 }
 
@@ -544,7 +669,9 @@ static struct kunit_case tdpmmu_core_cases[] = {
 	KUNIT_CASE(tdpmmu_test_errors),
 	KUNIT_CASE(tdpmmu_test_enomem),
 	KUNIT_CASE(tdpmmu_test_map_range),
+	KUNIT_CASE(tdpmmu_test_yield),
 	KUNIT_CASE(tdpmmu_test_race),
+	KUNIT_CASE(tdpmmu_test_stress),
 	KUNIT_CASE_SLOW(tdpmmu_test_random),
 	{}
 };

@@ -104,12 +104,18 @@ EXPORT_SYMBOL_GPL(tdpmmu_map_range);
  * @root: the root
  * @addr: first input address
  * @size: bytes
- * @flags: TDPMMU_UNMAP_TABLES to also unlink tables the range covers
+ * @flags: TDPMMU_UNMAP_TABLES to also unlink tables the range covers;
+ *	TDPMMU_UNMAP_YIELD to allow dropping the lock to reschedule (the
+ *	gather is finished first, so everything removed so far is flushed);
+ *	TDPMMU_UNMAP_EXCLUSIVE when the lock is held for write rather than
+ *	for read
  * @unmapped: out: bytes of leaves removed, counted from @addr on
  * @g: gather; the caller finishes it to flush and free
  *
  * Stops at a huge leaf the range covers only in part (splitting it is a
- * separate operation) and reports what it removed up to there.
+ * separate operation) and reports what it removed up to there.  A
+ * yielding walk never yields twice at the same address, so it always
+ * makes progress.
  *
  * Return: 0, -EINVAL for bad arguments, -EBUSY at a partially covered huge
  * leaf, -EAGAIN at a frozen entry.
@@ -118,9 +124,14 @@ int tdpmmu_unmap(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		 u64 size, unsigned int flags, u64 *unmapped,
 		 struct tdpmmu_gather *g)
 {
-	lockdep_assert_held(t->lock);
+	if (flags & TDPMMU_UNMAP_EXCLUSIVE)
+		lockdep_assert_held_write(t->lock);
+	else
+		lockdep_assert_held_read(t->lock);
 	*unmapped = 0;
-	if (!tdpmmu_range_ok(t, addr, size) || flags & ~TDPMMU_UNMAP_TABLES)
+	if (!tdpmmu_range_ok(t, addr, size) ||
+	    flags & ~(TDPMMU_UNMAP_TABLES | TDPMMU_UNMAP_YIELD |
+		      TDPMMU_UNMAP_EXCLUSIVE))
 		return -EINVAL;
 	return t->fmt->unmap(t, root, addr, size, flags, unmapped, g);
 }

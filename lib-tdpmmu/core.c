@@ -52,6 +52,8 @@ int tdpmmu_init(struct tdpmmu *t, const struct tdpmmu_format *fmt,
 	}
 	atomic64_set(&t->stats.pages, 0);
 	atomic64_set(&t->stats.retries, 0);
+	atomic64_set(&t->stats.yields, 0);
+	t->yield_interval = 0;
 	atomic64_set(&t->stats.splits, 0);
 	atomic64_set(&t->stats.collapses, 0);
 	return 0;

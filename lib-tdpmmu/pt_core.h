@@ -42,13 +42,16 @@ static inline bool pt_cmpxchg(tdpmmu_pte_t *ptep, tdpmmu_pte_t *old,
 }
 
 /*
- * Freeze and account every entry of a table that was unlinked from the
- * tree, children first; queue the child tables for freeing.  Entries are
- * exchanged with the sentinel so that a thread still holding a pointer
- * into this table fails its cmpxchg and backs off.
+ * Account every entry of a table that was unlinked from the tree, children
+ * first, and queue the child tables for freeing.  In shared mode every
+ * entry, present or not, is exchanged with the sentinel: a thread still
+ * inside this table (it read the parent entry before it was frozen) then
+ * fails its cmpxchg and backs off, instead of installing a leaf into a
+ * table that is about to be freed.  @exclusive: nobody else can reach the
+ * table (root teardown), plain reads suffice.
  */
 static void PT_NAME(free_subtree)(struct tdpmmu *t, tdpmmu_pte_t *table,
-				  unsigned int level, u64 addr,
+				  unsigned int level, u64 addr, bool exclusive,
 				  struct tdpmmu_gather *g, u64 *unmapped)
 {
 	u64 size = tdpmmu_level_size(level);
@@ -57,16 +60,18 @@ static void PT_NAME(free_subtree)(struct tdpmmu *t, tdpmmu_pte_t *table,
 	tdpmmu_pte_t old;
 
 	for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++, addr += size) {
-		old = READ_ONCE(table[i]);
+		if (exclusive)
+			old = READ_ONCE(table[i]);
+		else
+			old = xchg(&table[i], PT_FROZEN);
 		if (!pt_present(old))
 			continue;
-		old = xchg(&table[i], PT_FROZEN);
 		if (pt_is_leaf(old, level)) {
 			leaves++;
 			continue;
 		}
-		PT_NAME(free_subtree)(t, pt_table(old), level - 1, addr, g,
-				      unmapped);
+		PT_NAME(free_subtree)(t, pt_table(old), level - 1, addr,
+				      exclusive, g, unmapped);
 		atomic64_dec(&t->stats.tables[level - 1]);
 		tdpmmu_gather_add_table(t, g, pt_table(old));
 	}
@@ -293,6 +298,10 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 	rcu_read_lock();
 	pt_iter_start(&it, t, root, addr, end, 1);
 	while (it.valid) {
+		if (flags & TDPMMU_UNMAP_YIELD &&
+		    pt_iter_cond_resched(t, &it, flags & TDPMMU_UNMAP_EXCLUSIVE,
+					 g))
+			continue;
 		if (pt_frozen(it.old)) {
 			ret = -EAGAIN;
 			break;
@@ -341,7 +350,7 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 				continue;
 			}
 			PT_NAME(free_subtree)(t, pt_table(it.old), it.level - 1,
-					      it.addr, g, unmapped);
+					      it.addr, false, g, unmapped);
 			WRITE_ONCE(*it.ptep, 0);
 			pt_sync(t, it.ptep, 1);
 			atomic64_dec(&t->stats.tables[it.level - 1]);
@@ -391,7 +400,8 @@ static void PT_NAME(zap_root)(struct tdpmmu *t, struct tdpmmu_root *root,
 {
 	u64 unmapped = 0;
 
-	PT_NAME(free_subtree)(t, root->table, t->levels, 0, g, &unmapped);
+	PT_NAME(free_subtree)(t, root->table, t->levels, 0, true, g,
+			      &unmapped);
 	if (unmapped || g->nr_free)
 		tdpmmu_gather_add_range(g, 0, 1ULL << t->va_bits,
 					t->levels);

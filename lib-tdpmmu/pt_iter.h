@@ -11,6 +11,9 @@
 #ifndef _TDPMMU_PT_ITER_H
 #define _TDPMMU_PT_ITER_H
 
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
 #include <linux/tdpmmu.h>
 
 /**
@@ -25,6 +28,9 @@
  * @level: level of the current entry
  * @min_level: the walk does not go below this level
  * @root_level: level of the root table
+ * @yielded_addr: @next_addr at the last yield, so that a walk never
+ *	yields twice at the same place (forward progress)
+ * @since_yield: entries visited since the walk last yielded
  * @valid: false once the walk is done
  */
 struct pt_iter {
@@ -38,6 +44,8 @@ struct pt_iter {
 	unsigned int level;
 	unsigned int min_level;
 	unsigned int root_level;
+	u64 yielded_addr;
+	unsigned int since_yield;
 	bool valid;
 };
 
@@ -73,7 +81,46 @@ static inline void pt_iter_start(struct pt_iter *it, struct tdpmmu *t,
 	it->start = start;
 	it->end = end;
 	it->next_addr = start;
+	it->yielded_addr = ~0ULL;
+	it->since_yield = 0;
 	pt_iter_restart(it);
+}
+
+/*
+ * Drop the lock (read or write, @exclusive) if rescheduling is due or
+ * someone waits for the lock, after flushing and freeing what @g holds;
+ * then walk again from the root at it->next_addr: tables seen before may
+ * be gone.  Never twice at the same it->next_addr.  Returns true if it
+ * yielded.
+ */
+static inline bool pt_iter_cond_resched(struct tdpmmu *t, struct pt_iter *it,
+					bool exclusive, struct tdpmmu_gather *g)
+{
+	bool forced = t->yield_interval &&
+		      ++it->since_yield >= t->yield_interval;
+
+	if (it->next_addr == it->yielded_addr)
+		return false;
+	if (!forced && !need_resched() && !rwlock_needbreak(t->lock))
+		return false;
+
+	rcu_read_unlock();
+	tdpmmu_gather_finish(t, g);
+	if (exclusive) {
+		write_unlock(t->lock);
+		cond_resched();
+		write_lock(t->lock);
+	} else {
+		read_unlock(t->lock);
+		cond_resched();
+		read_lock(t->lock);
+	}
+	rcu_read_lock();
+	atomic64_inc(&t->stats.yields);
+	it->since_yield = 0;
+	it->yielded_addr = it->next_addr;
+	pt_iter_restart(it);
+	return true;
 }
 
 static inline bool pt_iter_step_down(struct pt_iter *it)

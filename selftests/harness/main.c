@@ -3,7 +3,7 @@
  * Userspace harness: runs the project's KUnit suites, compiled unchanged
  * against the shim, and prints one TAP line per case.
  *
- *   harness [-l] [filter]   filter: "suite.case" glob
+ *   harness [-l] [filter...]   filter: "suite.case" globs, any may match
  */
 #include <fnmatch.h>
 #include <pthread.h>
@@ -81,17 +81,19 @@ struct task_struct *shim_kthread_run(int (*fn)(void *), void *data)
 
 int main(int argc, char **argv)
 {
-	const char *filter = "*";
-	int i, n = 0, failed = 0;
+	const char *filters[16] = { "*" };
+	int i, k, n = 0, failed = 0, nr_filters = 0;
 	bool list = false;
 	char name[256];
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-l"))
 			list = true;
-		else
-			filter = argv[i];
+		else if (nr_filters < 16)
+			filters[nr_filters++] = argv[i];
 	}
+	if (!nr_filters)
+		nr_filters = 1;
 	rcu_register_thread();
 	maple_tree_init();
 	for (i = 0; i < nr_suites; i++) {
@@ -103,7 +105,10 @@ int main(int argc, char **argv)
 
 			snprintf(name, sizeof(name), "%s.%s", suites[i]->name,
 				 c->name);
-			if (fnmatch(filter, name, 0))
+			for (k = 0; k < nr_filters; k++)
+				if (!fnmatch(filters[k], name, 0))
+					break;
+			if (k == nr_filters)
 				continue;
 			if (list) {
 				printf("%s\n", name);

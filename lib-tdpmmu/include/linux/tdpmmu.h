@@ -2,7 +2,7 @@
 /*
  * tdpmmu: a common two-dimensional-paging MMU library.
  *
- * Locking contract (see also Documentation/core-api/tdpmmu.rst):
+ * Locking contract (written out in Documentation/core-api/tdpmmu.rst):
  *
  * - Every operation that changes the table runs with the instance's lock
  *   (supplied by the front-end) held for read ("shared mode") or for write
@@ -42,6 +42,8 @@ typedef u64 tdpmmu_pte_t;
 
 /* tdpmmu_unmap() flags */
 #define TDPMMU_UNMAP_TABLES	BIT(0)	/* also free tables the range covers */
+#define TDPMMU_UNMAP_YIELD	BIT(1)	/* may drop the lock to reschedule */
+#define TDPMMU_UNMAP_EXCLUSIVE	BIT(2)	/* the lock is held for write */
 
 /**
  * tdpmmu_level_shift() - log2 of the size an entry at @level maps
@@ -181,6 +183,7 @@ struct tdpmmu_params {
  * @pages: table pages the instance holds from alloc_table (linked,
  *	cached for reuse inside the core, or waiting for RCU)
  * @retries: lost cmpxchg races that were retried
+ * @yields: times a walk dropped the lock to reschedule
  * @splits: huge leaves split
  * @collapses: tables collapsed into a huge leaf
  */
@@ -189,6 +192,7 @@ struct tdpmmu_stats {
 	atomic64_t leaves[TDPMMU_MAX_LEVELS + 1];
 	atomic64_t pages;
 	atomic64_t retries;
+	atomic64_t yields;
 	atomic64_t splits;
 	atomic64_t collapses;
 };
@@ -219,6 +223,8 @@ struct tdpmmu_root {
  * @leaf_levels: bitmask of levels where a leaf may be installed
  * @roots_lock: protects @roots
  * @roots: list of struct tdpmmu_root
+ * @yield_interval: for tests: a yielding walk also yields after this many
+ *	entries, as if rescheduling were due; 0 (the default) in production
  * @stats: counters
  */
 struct tdpmmu {
@@ -230,6 +236,7 @@ struct tdpmmu {
 	u32 leaf_levels;
 	spinlock_t roots_lock;	/* protects roots */
 	struct list_head roots;
+	unsigned int yield_interval;
 	struct tdpmmu_stats stats;
 };
 

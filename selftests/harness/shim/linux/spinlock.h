@@ -42,4 +42,9 @@ static inline void write_unlock(rwlock_t *l)
 	pthread_rwlock_unlock(&l->rw);
 }
 
+static inline int rwlock_needbreak(rwlock_t *l)
+{
+	return 0;
+}
+
 #endif
