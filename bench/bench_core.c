@@ -19,6 +19,7 @@
 #include "bench.h"
 
 long shim_pages_allocated;
+int shim_rcu_sync;
 
 #define SZ_4K	BIT_ULL(12)
 #define SZ_2M	BIT_ULL(21)

@@ -17,6 +17,7 @@
 #include <linux/rcupdate.h>
 
 long shim_pages_allocated;
+int shim_rcu_sync;
 
 static struct kunit_suite *suites[32];
 static int nr_suites;

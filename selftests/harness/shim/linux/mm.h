@@ -63,10 +63,18 @@ static inline unsigned long get_zeroed_page(gfp_t gfp)
 	return (unsigned long)p;
 }
 
+/*
+ * TSan cannot see the ordering liburcu gives (it is not instrumented):
+ * every read-side critical section ends with a release on shim_rcu_sync
+ * (shim rcupdate.h) and every page free acquires it, which models "a
+ * table is freed only after the readers that could see it are done".
+ * Frees that skip RCU by mistake are left to the ASan build to catch.
+ */
 static inline void free_page(unsigned long addr)
 {
 	if (!addr)
 		return;
+	shim_rcu_sync_acquire();
 	__atomic_sub_fetch(&shim_pages_allocated, 1, __ATOMIC_RELAXED);
 	free((void *)addr);
 }

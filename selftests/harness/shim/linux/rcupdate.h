@@ -13,4 +13,28 @@
 #define rcu_dereference_check(p, cond) rcu_dereference(p)
 #define RCU_INIT_POINTER(p, v)	do { (p) = (v); } while (0)
 
+#ifdef __SANITIZE_THREAD__
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+extern int shim_rcu_sync;
+
+static inline void shim_rcu_sync_acquire(void)
+{
+	__tsan_acquire(&shim_rcu_sync);
+}
+
+static inline void shim_rcu_read_unlock(void)
+{
+	__tsan_release(&shim_rcu_sync);
+	urcu_memb_read_unlock();
+}
+
+#undef rcu_read_unlock
+#define rcu_read_unlock()	shim_rcu_read_unlock()
+#else
+static inline void shim_rcu_sync_acquire(void)
+{
+}
+#endif
+
 #endif
