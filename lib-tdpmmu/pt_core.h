@@ -228,25 +228,20 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 			}
 			n = 1;
 			/* The next entries of this table, while they fit. */
-			while (pt_index(it.addr, it.level) <
-			       TDPMMU_PTES_PER_TABLE - 1 &&
-			       it.addr + 2 * lsize <= end) {
+			while (pt_iter_run_fits(&it, lsize)) {
 				leaf.addr += lsize;
 				leaf.oa += lsize;
 				it.old = 0;
 				if (!pt_cmpxchg(it.ptep + 1, &it.old,
 						pt_mk_leaf(&leaf)))
 					break;
-				it.ptep++;
-				it.addr += lsize;
+				pt_iter_run_advance(&it, lsize);
 				n++;
 			}
 			pt_sync(t, it.ptep + 1 - n, n);
 			leaves[it.level] += n;
 			*mapped += n * lsize;
-			it.next_addr = it.addr;
-			it.old = READ_ONCE(*it.ptep);
-			pt_iter_next(&it, false);
+			pt_iter_run_end(&it);
 			continue;
 		}
 		table = tdpmmu_cache_take(cache);
@@ -323,15 +318,12 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 			}
 			n = 1;
 			/* The next leaves of this table, while covered. */
-			while (pt_index(it.addr, it.level) <
-			       TDPMMU_PTES_PER_TABLE - 1 &&
-			       it.addr + 2 * lsize <= end) {
+			while (pt_iter_run_fits(&it, lsize)) {
 				it.old = READ_ONCE(it.ptep[1]);
 				if (!pt_is_leaf(it.old, it.level) ||
 				    !pt_cmpxchg(it.ptep + 1, &it.old, 0))
 					break;
-				it.ptep++;
-				it.addr += lsize;
+				pt_iter_run_advance(&it, lsize);
 				n++;
 			}
 			pt_sync(t, it.ptep + 1 - n, n);
@@ -339,9 +331,7 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 			*unmapped += n * lsize;
 			tdpmmu_gather_add_range(g, it.addr + lsize - n * lsize,
 						n * lsize, it.level);
-			it.next_addr = it.addr;
-			it.old = READ_ONCE(*it.ptep);
-			pt_iter_next(&it, false);
+			pt_iter_run_end(&it);
 			continue;
 		}
 		if (covered && flags & TDPMMU_UNMAP_TABLES) {

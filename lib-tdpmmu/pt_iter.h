@@ -162,6 +162,23 @@ static inline bool pt_iter_step_up(struct pt_iter *it)
 	return true;
 }
 
+/*
+ * Runs: an operation that changed the current entry may go on with the
+ * following entries of the same table in a tight loop, then resume the
+ * walk after the last one it did.
+ */
+static inline bool pt_iter_run_fits(const struct pt_iter *it, u64 size)
+{
+	return pt_index(it->addr, it->level) < TDPMMU_PTES_PER_TABLE - 1 &&
+	       it->addr + 2 * size <= it->end;
+}
+
+static inline void pt_iter_run_advance(struct pt_iter *it, u64 size)
+{
+	it->ptep++;
+	it->addr += size;
+}
+
 /* Advance; @descend false skips the children of the current entry. */
 static inline void pt_iter_next(struct pt_iter *it, bool descend)
 {
@@ -176,6 +193,14 @@ static inline void pt_iter_next(struct pt_iter *it, bool descend)
 check:
 	if (it->addr >= it->end)
 		it->valid = false;
+}
+
+/* Resume the walk after the last entry of a run. */
+static inline void pt_iter_run_end(struct pt_iter *it)
+{
+	it->next_addr = it->addr;
+	it->old = READ_ONCE(*it->ptep);
+	pt_iter_next(it, false);
 }
 
 #endif /* _TDPMMU_PT_ITER_H */
