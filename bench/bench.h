@@ -1,10 +1,44 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The userspace benchmarks of the tdpmmu core: what their files share.
+ */
 #ifndef _TDPMMU_BENCH_H
 #define _TDPMMU_BENCH_H
 
+#include <linux/spinlock.h>
 #include <linux/tdpmmu.h>
 
 /* The core compiled for the mock format (lib-tdpmmu/fmt_mock.c). */
 extern const struct tdpmmu_format tdpmmu_mock_format;
+
+#define SZ_4K	BIT_ULL(12)
+#define SZ_2M	BIT_ULL(21)
+#define SZ_1G	BIT_ULL(30)
+#define MAX_REPS 31
+
+/* Repetitions per row (the median is reported), operations per repetition. */
+extern int reps;
+extern int batch;
+
+/* A front-end: a 4-level mock instance with one root. */
+struct bfe {
+	struct tdpmmu t;
+	rwlock_t lock;
+	struct tdpmmu_root *root;
+};
+
+struct stat3 {
+	double med, min, max;
+};
+
+void bfe_init(struct bfe *b, u32 huge);
+void bfe_fini(struct bfe *b);
+double now_ns(void);
+struct stat3 summarize(double *v, int n);
+double floor_ns(unsigned int n);
+void row(const char *op, const char *size, struct stat3 s, const char *peer,
+	 double peer_ns, double floor);
+
+void bench_split(void);
 
 #endif

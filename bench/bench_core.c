@@ -21,21 +21,10 @@
 long shim_pages_allocated;
 int shim_rcu_sync;
 
-#define SZ_4K	BIT_ULL(12)
-#define SZ_2M	BIT_ULL(21)
-#define SZ_1G	BIT_ULL(30)
-#define MAX_REPS 31
-
-static int reps = MAX_REPS;
-static int batch = 64;
+int reps = MAX_REPS;
+int batch = 64;
 static FILE *json;
 static int rows;
-
-struct bfe {
-	struct tdpmmu t;
-	rwlock_t lock;
-	struct tdpmmu_root *root;
-};
 
 static void *b_alloc(struct tdpmmu *t, gfp_t gfp)
 {
@@ -55,7 +44,7 @@ static const struct tdpmmu_ops b_ops = {
 	.alloc_table = b_alloc, .free_table = b_free, .flush = b_flush,
 };
 
-static void bfe_init(struct bfe *b, u32 huge)
+void bfe_init(struct bfe *b, u32 huge)
 {
 	struct tdpmmu_params p = { .levels = 4, .huge_levels = huge };
 
@@ -69,13 +58,13 @@ static void bfe_init(struct bfe *b, u32 huge)
 	}
 }
 
-static void bfe_fini(struct bfe *b)
+void bfe_fini(struct bfe *b)
 {
 	tdpmmu_root_put(&b->t, b->root);
 	tdpmmu_destroy(&b->t);
 }
 
-static double now_ns(void)
+double now_ns(void)
 {
 	struct timespec ts;
 
@@ -90,18 +79,14 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-struct stat3 {
-	double med, min, max;
-};
-
-static struct stat3 summarize(double *v, int n)
+struct stat3 summarize(double *v, int n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
 	return (struct stat3){ v[n / 2], v[0], v[n - 1] };
 }
 
 /* Plain stores of n entries into a buffer that is in cache. */
-static double floor_ns(unsigned int n)
+double floor_ns(unsigned int n)
 {
 	static u64 sink[512];
 	double v[MAX_REPS], t0;
@@ -117,11 +102,13 @@ static double floor_ns(unsigned int n)
 	return summarize(v, reps).med;
 }
 
-static void row(const char *op, const char *size, struct stat3 s,
-		const char *peer, double peer_ns, double floor)
+void row(const char *op, const char *size, struct stat3 s, const char *peer,
+	 double peer_ns, double floor)
 {
 	printf("%-22s %-10s %10.1f ns (min %.1f, max %.1f)", op, size, s.med,
 	       s.min, s.max);
+	if (peer)
+		printf("  %s %.1f ns  x%.2f", peer, peer_ns, s.med / peer_ns);
 	if (floor > 0)
 		printf("  floor %.1f ns  x%.2f", floor, s.med / floor);
 	printf("\n");
@@ -177,7 +164,7 @@ static void bench_map_unmap(const char *size, unsigned int n,
 		for (i = 0; i < batch; i++)
 			if (tdpmmu_unmap(&b.t, b.root, i * stride, len,
 					 n == 1 ? 0 : TDPMMU_UNMAP_TABLES,
-					 &done, &g) || done != len)
+					 NULL, &done, &g) || done != len)
 				exit(3);
 		vu[r] = (now_ns() - t0) / batch;
 		read_unlock(&b.lock);
@@ -254,7 +241,7 @@ static void bench_fault(void)
 				tdpmmu_gather_init(&g);
 				read_lock(&b.lock);
 				tdpmmu_unmap(&b.t, b.root, a[i].base, n * SZ_4K,
-					     0, &done, &g);
+					     0, NULL, &done, &g);
 				read_unlock(&b.lock);
 				tdpmmu_gather_finish(&b.t, &g);
 			}
@@ -298,6 +285,7 @@ int main(int argc, char **argv)
 	bench_map_unmap("256x4K", 256, 1);
 	bench_map_unmap("256x2M", 256, 2);
 	bench_fault();
+	bench_split();
 	if (json) {
 		fprintf(json, "\n]\n");
 		fclose(json);

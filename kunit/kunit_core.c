@@ -15,173 +15,7 @@
 #include <linux/tdpmmu.h>
 #include <linux/xarray.h>
 
-extern const struct tdpmmu_format tdpmmu_mock_format;
-
-#define SZ_4K_ULL	BIT_ULL(12)
-#define SZ_2M_ULL	BIT_ULL(21)
-#define SZ_1G_ULL	BIT_ULL(30)
-
-struct test_fe {
-	struct tdpmmu t;
-	rwlock_t lock;
-	struct tdpmmu_root *root;
-	struct tdpmmu_cache cache;
-	atomic_t flushes;
-	atomic_t allocs;
-	atomic_t fail_alloc_after;	/* < 0: never fail */
-};
-
-static void *test_alloc_table(struct tdpmmu *t, gfp_t gfp)
-{
-	struct test_fe *fe = container_of(t, struct test_fe, t);
-
-	if (atomic_read(&fe->fail_alloc_after) >= 0 &&
-	    atomic_dec_return(&fe->fail_alloc_after) < 0)
-		return NULL;
-	atomic_inc(&fe->allocs);
-	return (void *)get_zeroed_page(gfp);
-}
-
-static void test_free_table(struct tdpmmu *t, void *table)
-{
-	free_page((unsigned long)table);
-}
-
-static void test_flush(struct tdpmmu *t, const struct tdpmmu_gather *g)
-{
-	struct test_fe *fe = container_of(t, struct test_fe, t);
-
-	atomic_inc(&fe->flushes);
-}
-
-static const struct tdpmmu_ops test_ops = {
-	.alloc_table = test_alloc_table,
-	.free_table = test_free_table,
-	.flush = test_flush,
-};
-
-static struct test_fe *fe_create(struct kunit *test, unsigned int levels,
-				 u32 huge_levels)
-{
-	struct tdpmmu_params p = { .levels = levels,
-				   .huge_levels = huge_levels };
-	struct test_fe *fe = kunit_kzalloc(test, sizeof(*fe), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, fe);
-	rwlock_init(&fe->lock);
-	atomic_set(&fe->fail_alloc_after, -1);
-	KUNIT_ASSERT_EQ(test, tdpmmu_init(&fe->t, &tdpmmu_mock_format, &p,
-					  &test_ops, &fe->lock), 0);
-	fe->root = tdpmmu_root_alloc(&fe->t, 0, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, fe->root);
-	return fe;
-}
-
-/* Tear down and check that every table page came back. */
-static void fe_destroy(struct kunit *test, struct test_fe *fe)
-{
-	unsigned int i;
-
-	tdpmmu_cache_drain(&fe->t, &fe->cache);
-	tdpmmu_root_put(&fe->t, fe->root);
-	tdpmmu_destroy(&fe->t);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.pages), 0);
-	for (i = 0; i <= TDPMMU_MAX_LEVELS; i++) {
-		KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.tables[i]), 0);
-		KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[i]), 0);
-	}
-}
-
-static int fe_map_cache(struct test_fe *fe, struct tdpmmu_cache *cache,
-			u64 addr, u64 oa, unsigned int level, u32 prot)
-{
-	struct tdpmmu_leaf leaf = { .addr = addr, .oa = oa, .level = level,
-				    .prot = prot };
-	struct tdpmmu_gather g;
-	int ret;
-
-	ret = tdpmmu_cache_topup(&fe->t, cache, TDPMMU_MAX_LEVELS, GFP_KERNEL);
-	if (ret)
-		return ret;
-	tdpmmu_gather_init(&g);
-	read_lock(&fe->lock);
-	ret = tdpmmu_map(&fe->t, fe->root, &leaf, cache, &g);
-	read_unlock(&fe->lock);
-	tdpmmu_gather_finish(&fe->t, &g);
-	return ret;
-}
-
-static int fe_map(struct test_fe *fe, u64 addr, u64 oa, unsigned int level,
-		  u32 prot)
-{
-	return fe_map_cache(fe, &fe->cache, addr, oa, level, prot);
-}
-
-/* Map a range, refilling the cache outside the lock as needed. */
-static int fe_map_range(struct test_fe *fe, u64 addr, u64 oa, u64 size,
-			u32 prot, u64 *mapped)
-{
-	struct tdpmmu_gather g;
-	u64 done;
-	int ret;
-
-	*mapped = 0;
-	tdpmmu_gather_init(&g);
-	do {
-		ret = tdpmmu_cache_topup(&fe->t, &fe->cache,
-					 TDPMMU_CACHE_CAPACITY, GFP_KERNEL);
-		if (ret)
-			break;
-		read_lock(&fe->lock);
-		ret = tdpmmu_map_range(&fe->t, fe->root, addr + *mapped,
-				       oa + *mapped, size - *mapped, prot, 0,
-				       &fe->cache, &done, &g);
-		read_unlock(&fe->lock);
-		*mapped += done;
-	} while (ret == -ENOMEM);
-	tdpmmu_gather_finish(&fe->t, &g);
-	return ret;
-}
-
-static int fe_unmap(struct test_fe *fe, u64 addr, u64 size,
-		    unsigned int flags, u64 *unmapped)
-{
-	struct tdpmmu_gather g;
-	int ret;
-
-	tdpmmu_gather_init(&g);
-	if (flags & TDPMMU_UNMAP_EXCLUSIVE)
-		write_lock(&fe->lock);
-	else
-		read_lock(&fe->lock);
-	ret = tdpmmu_unmap(&fe->t, fe->root, addr, size, flags, unmapped, &g);
-	if (flags & TDPMMU_UNMAP_EXCLUSIVE)
-		write_unlock(&fe->lock);
-	else
-		read_unlock(&fe->lock);
-	tdpmmu_gather_finish(&fe->t, &g);
-	return ret;
-}
-
-static void expect_leaf(struct kunit *test, struct test_fe *fe, u64 addr,
-			u64 oa, unsigned int level, u32 prot)
-{
-	struct tdpmmu_leaf leaf;
-
-	KUNIT_ASSERT_EQ_MSG(test, tdpmmu_lookup(&fe->t, fe->root, addr, &leaf),
-			    0, "addr %llx", addr);
-	KUNIT_EXPECT_EQ(test, leaf.oa + (addr - leaf.addr), oa);
-	KUNIT_EXPECT_EQ(test, leaf.level, level);
-	KUNIT_EXPECT_EQ(test, leaf.prot, prot);
-}
-
-static void expect_none(struct kunit *test, struct test_fe *fe, u64 addr)
-{
-	struct tdpmmu_leaf leaf;
-
-	KUNIT_EXPECT_EQ_MSG(test, tdpmmu_lookup(&fe->t, fe->root, addr, &leaf),
-			    -ENOENT, "addr %llx", addr);
-}
+#include "test_fe.h"
 
 /* Map, look up and unmap one leaf at every level and size. */
 static void tdpmmu_test_map_every_level(struct kunit *test)
@@ -245,12 +79,13 @@ static void tdpmmu_test_errors(struct kunit *test)
 	read_lock(&fe->lock);
 	KUNIT_EXPECT_EQ(test, tdpmmu_map(&fe->t, fe->root, &leaf, &fe->cache,
 					 &g), -EINVAL);
-	KUNIT_EXPECT_EQ(test, tdpmmu_unmap(&fe->t, fe->root, 0, 0, 0, &n, &g),
+	KUNIT_EXPECT_EQ(test, tdpmmu_unmap(&fe->t, fe->root, 0, 0, 0, NULL, &n,
+					   &g),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, tdpmmu_unmap(&fe->t, fe->root, ~0ULL - 0xfff,
-					   0x2000, 0, &n, &g), -EINVAL);
-	KUNIT_EXPECT_EQ(test, tdpmmu_unmap(&fe->t, fe->root, 0, 0x1000, 8, &n,
-					   &g), -EINVAL);
+					   0x2000, 0, NULL, &n, &g), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tdpmmu_unmap(&fe->t, fe->root, 0, 0x1000, 8,
+					   NULL, &n, &g), -EINVAL);
 	KUNIT_EXPECT_EQ(test, tdpmmu_map_range(&fe->t, fe->root, 0, 0x10,
 					       0x1000, r, 0, &fe->cache, &n,
 					       &g), -EINVAL);
@@ -377,10 +212,10 @@ static void tdpmmu_test_yield(struct kunit *test)
 
 	for (pass = 0; pass < 2; pass++) {
 		u64 addr = SZ_1G_ULL - 5 * SZ_4K_ULL;
-		unsigned int flags = TDPMMU_UNMAP_TABLES | TDPMMU_UNMAP_YIELD;
+		unsigned int flags = TDPMMU_UNMAP_TABLES | TDPMMU_YIELD;
 
 		if (pass)
-			flags |= TDPMMU_UNMAP_EXCLUSIVE;
+			flags |= TDPMMU_EXCLUSIVE;
 		KUNIT_ASSERT_EQ(test, fe_map_range(fe, addr, 0, size,
 						   TDPMMU_PROT_READ, &mapped), 0);
 		fe->t.yield_interval = 1;
@@ -620,11 +455,30 @@ static void tdpmmu_test_random(struct kunit *test)
 							GFP_KERNEL);
 				KUNIT_ASSERT_EQ(test, ret, 0);
 			}
+		} else if (r % 16 == 2) {
+			/* Split and collapse change no translation. */
+			ret = fe_split_all(fe, &fe->cache, addr, size,
+					   r & 32 ? 1 : 2, 0);
+			KUNIT_ASSERT_EQ(test, ret, 0);
+		} else if (r % 16 == 4) {
+			KUNIT_ASSERT_NE(test, fe_collapse(fe, addr, size, 0),
+					~0ULL);
 		} else {
-			/* Round out to the huge leaves the ends fall in. */
-			if (!tdpmmu_lookup(&fe->t, fe->root, addr, &leaf))
+			/*
+			 * Half of the unmaps split the huge leaves the ends
+			 * fall in; the others round out to them.
+			 */
+			if (r & 8) {
+				ret = tdpmmu_cache_topup(&fe->t, &fe->cache,
+							 TDPMMU_CACHE_CAPACITY,
+							 GFP_KERNEL);
+				KUNIT_ASSERT_EQ(test, ret, 0);
+			} else if (!tdpmmu_lookup(&fe->t, fe->root, addr,
+						  &leaf)) {
 				addr = leaf.addr;
-			if (!tdpmmu_lookup(&fe->t, fe->root, addr + size - 1,
+			}
+			if (!(r & 8) &&
+			    !tdpmmu_lookup(&fe->t, fe->root, addr + size - 1,
 					   &leaf))
 				size = leaf.addr + tdpmmu_level_size(leaf.level)
 				       - addr;
@@ -635,8 +489,10 @@ static void tdpmmu_test_random(struct kunit *test)
 				expect += min_t(u64, mas.last, addr + size - 1) -
 					  max_t(u64, mas.index, addr) + 1;
 			rcu_read_unlock();
-			ret = fe_unmap(fe, addr, size,
-				       r & 2 ? TDPMMU_UNMAP_TABLES : 0, &done);
+			ret = fe_unmap_cache(fe, r & 8 ? &fe->cache : NULL,
+					     addr, size,
+					     r & 2 ? TDPMMU_UNMAP_TABLES : 0,
+					     &done);
 			KUNIT_ASSERT_EQ(test, ret, 0);
 			KUNIT_ASSERT_EQ(test, done, expect);
 			ret = mtree_store_range(&mt, addr, addr + size - 1,
@@ -659,7 +515,9 @@ static void tdpmmu_test_random(struct kunit *test)
 			KUNIT_ASSERT_EQ(test, leaf.oa + (p - leaf.addr), p + delta);
 		}
 	}
-	kunit_info(test, "%lu operations, %lu lookups checked\n", ops, checks);
+	kunit_info(test, "%lu operations, %lu lookups checked, %lld splits, %lld collapses\n",
+		   ops, checks, atomic64_read(&fe->t.stats.splits),
+		   atomic64_read(&fe->t.stats.collapses));
 	mtree_destroy(&mt);
 	fe_destroy(test, fe);
 }

@@ -19,6 +19,22 @@ static bool tdpmmu_range_ok(struct tdpmmu *t, u64 addr, u64 size)
 	return (addr + size - 1) >> t->va_bits == 0;
 }
 
+/* Assert the lock mode @flags claims; reject flags @op does not take. */
+static bool tdpmmu_flags_ok(struct tdpmmu *t, unsigned int flags,
+			    unsigned int allowed)
+{
+	if (flags & TDPMMU_EXCLUSIVE)
+		lockdep_assert_held_write(t->lock);
+	else
+		lockdep_assert_held_read(t->lock);
+	return !(flags & ~allowed);
+}
+
+static bool tdpmmu_prot_ok(u32 prot)
+{
+	return prot & TDPMMU_PROT_MASK && !(prot & ~TDPMMU_PROT_MASK);
+}
+
 /**
  * tdpmmu_map() - install one leaf (fault-style)
  * @t: the instance; its lock held for read or write
@@ -50,8 +66,7 @@ int tdpmmu_map(struct tdpmmu *t, struct tdpmmu_root *root,
 	if (!tdpmmu_range_ok(t, leaf->addr, size) ||
 	    (leaf->addr | leaf->oa) & (size - 1))
 		return -EINVAL;
-	if (!(leaf->prot & TDPMMU_PROT_MASK) ||
-	    leaf->prot & ~TDPMMU_PROT_MASK ||
+	if (!tdpmmu_prot_ok(leaf->prot) ||
 	    leaf->fmt_bits & ~t->fmt->fmt_bits_mask)
 		return -EINVAL;
 	return t->fmt->map(t, root, leaf, cache, g);
@@ -90,8 +105,7 @@ int tdpmmu_map_range(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 	if (!tdpmmu_range_ok(t, addr, size) ||
 	    oa & (tdpmmu_level_size(1) - 1) || oa + size < oa)
 		return -EINVAL;
-	if (!(prot & TDPMMU_PROT_MASK) || prot & ~TDPMMU_PROT_MASK ||
-	    fmt_bits & ~t->fmt->fmt_bits_mask)
+	if (!tdpmmu_prot_ok(prot) || fmt_bits & ~t->fmt->fmt_bits_mask)
 		return -EINVAL;
 	return t->fmt->map_range(t, root, addr, oa, size, prot, fmt_bits,
 				 cache, mapped, g);
@@ -100,42 +114,156 @@ EXPORT_SYMBOL_GPL(tdpmmu_map_range);
 
 /**
  * tdpmmu_unmap() - remove the leaves in a range
- * @t: the instance; its lock held for read or write
+ * @t: the instance; its lock held for read, or for write with
+ *	TDPMMU_EXCLUSIVE
  * @root: the root
  * @addr: first input address
  * @size: bytes
  * @flags: TDPMMU_UNMAP_TABLES to also unlink tables the range covers;
- *	TDPMMU_UNMAP_YIELD to allow dropping the lock to reschedule (the
- *	gather is finished first, so everything removed so far is flushed);
- *	TDPMMU_UNMAP_EXCLUSIVE when the lock is held for write rather than
- *	for read
+ *	TDPMMU_YIELD to allow dropping the lock to reschedule (the gather is
+ *	finished first, so everything removed so far is flushed);
+ *	TDPMMU_EXCLUSIVE when the lock is held for write rather than for read
+ * @cache: pages to split a huge leaf the range covers only in part, or
+ *	NULL to stop there with -EBUSY
  * @unmapped: out: bytes of leaves removed, counted from @addr on
  * @g: gather; the caller finishes it to flush and free
  *
- * Stops at a huge leaf the range covers only in part (splitting it is a
- * separate operation) and reports what it removed up to there.  A
- * yielding walk never yields twice at the same address, so it always
- * makes progress.
+ * A huge leaf that straddles an end of the range is split (hitless, see
+ * tdpmmu_split()) until the range's ends fall on leaf boundaries, and only
+ * the requested part is removed.  A yielding walk never yields twice at
+ * the same address, so it always makes progress.
  *
- * Return: 0, -EINVAL for bad arguments, -EBUSY at a partially covered huge
- * leaf, -EAGAIN at a frozen entry.
+ * Return: 0; -EINVAL for bad arguments; -EBUSY at a partly covered huge
+ * leaf when @cache is NULL; -ENOMEM when @cache ran out (what was removed
+ * up to there is in @unmapped and @g); -EAGAIN at a frozen entry.
  */
 int tdpmmu_unmap(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
-		 u64 size, unsigned int flags, u64 *unmapped,
-		 struct tdpmmu_gather *g)
+		 u64 size, unsigned int flags, struct tdpmmu_cache *cache,
+		 u64 *unmapped, struct tdpmmu_gather *g)
 {
-	if (flags & TDPMMU_UNMAP_EXCLUSIVE)
-		lockdep_assert_held_write(t->lock);
-	else
-		lockdep_assert_held_read(t->lock);
 	*unmapped = 0;
-	if (!tdpmmu_range_ok(t, addr, size) ||
-	    flags & ~(TDPMMU_UNMAP_TABLES | TDPMMU_UNMAP_YIELD |
-		      TDPMMU_UNMAP_EXCLUSIVE))
+	if (!tdpmmu_flags_ok(t, flags, TDPMMU_UNMAP_TABLES | TDPMMU_YIELD |
+				       TDPMMU_EXCLUSIVE) ||
+	    !tdpmmu_range_ok(t, addr, size))
 		return -EINVAL;
-	return t->fmt->unmap(t, root, addr, size, flags, unmapped, g);
+	return t->fmt->unmap(t, root, addr, size, flags, cache, unmapped, g);
 }
 EXPORT_SYMBOL_GPL(tdpmmu_unmap);
+
+/**
+ * tdpmmu_split() - split huge leaves in a range down to a level
+ * @t: the instance; its lock held for read, or for write with
+ *	TDPMMU_EXCLUSIVE
+ * @root: the root
+ * @addr: first input address
+ * @size: bytes
+ * @level: split every leaf above this level that intersects the range
+ *	(1 = down to 4K); must be a level the instance allows leaves at
+ * @flags: TDPMMU_YIELD, TDPMMU_EXCLUSIVE
+ * @cache: pages for the new tables, filled before taking the lock; on
+ *	-ENOMEM the caller refills it and calls again from @addr + *@done
+ * @done: out: bytes from @addr on that are split completely
+ * @g: gather; only written if the lock is dropped to yield
+ *
+ * Hitless: each huge leaf is replaced with one cmpxchg by a table, filled
+ * beforehand, whose leaves map the same output addresses with the same
+ * attributes, so every address stays translated the same at every moment
+ * and no flush is needed.  A format that needs break-before-make
+ * (tdpmmu_format.split_bbm) instead freezes the leaf, has the front-end's
+ * flush called for it at once (so @flush must not sleep), then links the
+ * table.  A leaf split to 1G->2M->4K takes two pages.
+ *
+ * Return: 0; -ENOMEM if @cache ran out (the table is consistent and
+ * *@done says how far the split got); -EAGAIN at a frozen entry;
+ * -EINVAL for bad arguments.
+ */
+int tdpmmu_split(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		 u64 size, unsigned int level, unsigned int flags,
+		 struct tdpmmu_cache *cache, u64 *done, struct tdpmmu_gather *g)
+{
+	*done = 0;
+	if (!tdpmmu_flags_ok(t, flags, TDPMMU_YIELD | TDPMMU_EXCLUSIVE) ||
+	    !tdpmmu_range_ok(t, addr, size) || !cache ||
+	    level < 1 || level >= t->levels || !(t->leaf_levels & BIT(level)))
+		return -EINVAL;
+	return t->fmt->split(t, root, addr, size, level, flags, cache, done,
+			     g);
+}
+EXPORT_SYMBOL_GPL(tdpmmu_split);
+
+/**
+ * tdpmmu_protect() - change the permissions of the leaves in a range
+ * @t: the instance; its lock held for read, or for write with
+ *	TDPMMU_EXCLUSIVE
+ * @root: the root
+ * @addr: first input address
+ * @size: bytes
+ * @set: TDPMMU_PROT_* bits to grant
+ * @clear: TDPMMU_PROT_* bits to take away (e.g. TDPMMU_PROT_WRITE to
+ *	write-protect); disjoint from @set
+ * @flags: TDPMMU_YIELD, TDPMMU_EXCLUSIVE
+ * @cache: pages to split a huge leaf the range covers only in part (e.g.
+ *	write-protect one 4K page inside a 2M leaf), or NULL to stop there
+ *	with -EBUSY
+ * @done: out: bytes from @addr on that were processed
+ * @g: gather; every leaf whose entry changed is added (flush)
+ *
+ * Unmapped parts of the range are skipped.
+ *
+ * Return: 0; -EINVAL for bad arguments or when a leaf would be left
+ * without any permission (use tdpmmu_unmap() for that; leaves before it
+ * are changed); -EBUSY, -ENOMEM, -EAGAIN as for tdpmmu_unmap().
+ */
+int tdpmmu_protect(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		   u64 size, u32 set, u32 clear, unsigned int flags,
+		   struct tdpmmu_cache *cache, u64 *done,
+		   struct tdpmmu_gather *g)
+{
+	*done = 0;
+	if (!tdpmmu_flags_ok(t, flags, TDPMMU_YIELD | TDPMMU_EXCLUSIVE) ||
+	    !tdpmmu_range_ok(t, addr, size) || !tdpmmu_prot_ok(set | clear) ||
+	    set & clear)
+		return -EINVAL;
+	return t->fmt->protect(t, root, addr, size, set, clear, flags, cache,
+			       done, g);
+}
+EXPORT_SYMBOL_GPL(tdpmmu_protect);
+
+/**
+ * tdpmmu_collapse() - replace tables by huge leaves where possible
+ * @t: the instance; its lock held for read, or for write with
+ *	TDPMMU_EXCLUSIVE
+ * @root: the root
+ * @addr: first input address
+ * @size: bytes; only tables whose whole span lies in the range are
+ *	considered
+ * @flags: TDPMMU_YIELD, TDPMMU_EXCLUSIVE
+ * @collapsed: out: number of tables replaced
+ * @g: gather; gets each collapsed range and the old tables, which are
+ *	freed after the front-end's flush and a grace period
+ *
+ * A table is collapsed only when it sits at a level where the instance
+ * allows leaves and all its entries are leaves that map one contiguous,
+ * aligned output range with equal attributes (ignoring hardware A/D bits,
+ * which are carried over).  The swap is one cmpxchg of the parent entry,
+ * so lookups see either the old leaves or the huge leaf, which translate
+ * alike.  Works bottom-up, so 512 tables of 4K leaves that collapse into
+ * 2M leaves can in turn collapse into a 1G leaf.  A table that does not
+ * qualify, or that another thread changes meanwhile, is left as it is.
+ *
+ * Return: 0, or -EINVAL for bad arguments.
+ */
+int tdpmmu_collapse(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		    u64 size, unsigned int flags, u64 *collapsed,
+		    struct tdpmmu_gather *g)
+{
+	*collapsed = 0;
+	if (!tdpmmu_flags_ok(t, flags, TDPMMU_YIELD | TDPMMU_EXCLUSIVE) ||
+	    !tdpmmu_range_ok(t, addr, size))
+		return -EINVAL;
+	return t->fmt->collapse(t, root, addr, size, flags, collapsed, g);
+}
+EXPORT_SYMBOL_GPL(tdpmmu_collapse);
 
 /**
  * tdpmmu_lookup() - translate one address, lockless

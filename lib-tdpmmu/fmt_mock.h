@@ -6,6 +6,12 @@
  *   bit 0 V (present)  bit 1 R  bit 2 W  bit 3 X  bit 7 PS (leaf above
  *   level 1)  bits 51:12 output address  bits 61:52 software (fmt_bits)
  *   PT_FROZEN: bit 62 alone, V clear, so never present.
+ *   PT_LOCKED: bit 63, ignored by the "hardware": a present entry that
+ *   software must leave alone (a table being collapsed).
+ *
+ * The mock has no accessed/dirty bits (PT_HW_BITS is 0).  A .c file that
+ * defines PT_SPLIT_BBM to 1 before including this header gets the same
+ * format with break-before-make splits.
  */
 #ifndef _TDPMMU_FMT_MOCK_H
 #define _TDPMMU_FMT_MOCK_H
@@ -24,6 +30,11 @@
 #define MOCK_SW		GENMASK_ULL(61, 52)
 
 #define PT_FROZEN		BIT_ULL(62)
+#define PT_LOCKED		BIT_ULL(63)
+#define PT_HW_BITS		0ULL
+#ifndef PT_SPLIT_BBM
+#define PT_SPLIT_BBM		0
+#endif
 #define PT_MIN_LEVELS		1
 #define PT_MAX_LEVELS		5
 #define PT_HUGE_LEVELS		GENMASK(5, 2)
@@ -84,6 +95,32 @@ static inline u32 pt_leaf_prot(tdpmmu_pte_t pte)
 static inline u64 pt_leaf_fmt_bits(tdpmmu_pte_t pte)
 {
 	return pte & MOCK_SW;
+}
+
+static inline tdpmmu_pte_t pt_leaf_set_prot(tdpmmu_pte_t pte, u32 prot)
+{
+	pte &= ~(MOCK_R | MOCK_W | MOCK_X);
+	if (prot & TDPMMU_PROT_READ)
+		pte |= MOCK_R;
+	if (prot & TDPMMU_PROT_WRITE)
+		pte |= MOCK_W;
+	if (prot & TDPMMU_PROT_EXEC)
+		pte |= MOCK_X;
+	return pte;
+}
+
+/* Entry @i of the level-(@level - 1) table that replaces huge leaf @pte. */
+static inline tdpmmu_pte_t pt_split_child(tdpmmu_pte_t pte, unsigned int level,
+					  unsigned int i)
+{
+	pte += (u64)i << tdpmmu_level_shift(level - 1);
+	return level - 1 == 1 ? pte & ~MOCK_PS : pte;
+}
+
+/* The level-@level huge leaf whose first child would be @child. */
+static inline tdpmmu_pte_t pt_merge_leaf(tdpmmu_pte_t child, unsigned int level)
+{
+	return child | MOCK_PS;
 }
 
 /* The mock "hardware" walks coherently: nothing to write back. */

@@ -11,11 +11,21 @@
  *   pt_present(pte), pt_is_table(pte, level), pt_is_leaf(pte, level),
  *   pt_table(pte) (kernel address of the child table),
  *   pt_mk_table(table), pt_mk_leaf(leaf), pt_leaf_oa(pte),
- *   pt_leaf_prot(pte), pt_leaf_fmt_bits(pte), PT_FROZEN,
+ *   pt_leaf_prot(pte), pt_leaf_fmt_bits(pte), pt_leaf_set_prot(pte, prot),
+ *   pt_split_child(pte, level, i) (entry i of the table replacing a huge
+ *   leaf), pt_merge_leaf(child, level) (the huge leaf whose first child is
+ *   @child),
+ *   PT_FROZEN (a non-present sentinel: "being changed"),
+ *   PT_LOCKED (a bit hardware ignores: a present entry software must not
+ *   change, used while a table is collapsed),
+ *   PT_HW_BITS (bits hardware sets in a leaf, e.g. accessed/dirty),
+ *   PT_SPLIT_BBM (1 if a huge leaf may not be replaced by a table while it
+ *   is present),
  *   pt_sync(t, ptep, n) (cache maintenance after publishing entries),
  *   PT_MIN_LEVELS, PT_MAX_LEVELS, PT_HUGE_LEVELS, PT_FMT_BITS_MASK.
  */
 #include <linux/tdpmmu.h>
+#include <asm/barrier.h>
 #include <linux/bits.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
@@ -30,9 +40,10 @@
 #define _PT_NAME(fmt, x)	__PT_NAME(fmt, x)
 #define PT_NAME(x)		_PT_NAME(PT_FMT, x)
 
+/* Being changed by another thread: frozen, or locked for a collapse. */
 static inline bool pt_frozen(tdpmmu_pte_t pte)
 {
-	return pte == PT_FROZEN;
+	return pte == PT_FROZEN || pte & PT_LOCKED;
 }
 
 static inline bool pt_cmpxchg(tdpmmu_pte_t *ptep, tdpmmu_pte_t *old,
@@ -104,6 +115,87 @@ static int PT_NAME(link_table)(struct tdpmmu *t, struct pt_iter *it,
 	pt_sync(t, it->ptep, 1);
 	atomic64_inc(&t->stats.tables[it->level - 1]);
 	return 0;
+}
+
+/* Flush one entry's translation now (break-before-make). */
+static void PT_NAME(flush_now)(struct tdpmmu *t, u64 addr, unsigned int level)
+{
+	struct tdpmmu_gather g;
+
+	tdpmmu_gather_init(&g);
+	tdpmmu_gather_add_range(&g, addr, tdpmmu_level_size(level), level);
+	tdpmmu_gather_finish(t, &g);
+}
+
+/*
+ * Replace the huge leaf at the iterator by a table of leaves one level
+ * down that map the same output addresses with the same attributes; the
+ * table is filled completely before one cmpxchg publishes it.  No
+ * translation changes, so nothing goes into a gather.  A break-before-make
+ * format instead freezes the leaf, flushes it and then links the table.
+ * Returns 0 (it->old is now the table entry), 1 if the entry changed under
+ * us (it->old holds the new value: look again), -ENOMEM if @cache is
+ * empty, -EINVAL if the instance allows no leaf one level down.
+ */
+static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
+			       struct tdpmmu_cache *cache)
+{
+	unsigned int level = it->level, i;
+	tdpmmu_pte_t *table, new, old = it->old;
+
+	if (!(t->leaf_levels & BIT(level - 1)))
+		return -EINVAL;
+	table = tdpmmu_cache_take(cache);
+	if (!table)
+		return -ENOMEM;
+	if (PT_SPLIT_BBM) {
+		if (!pt_cmpxchg(it->ptep, &it->old, PT_FROZEN)) {
+			tdpmmu_cache_return(cache, table);
+			return 1;
+		}
+		pt_sync(t, it->ptep, 1);
+		PT_NAME(flush_now)(t, it->addr, level);
+	}
+	for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++)
+		table[i] = pt_split_child(old, level, i);
+	pt_sync(t, table, TDPMMU_PTES_PER_TABLE);
+	new = pt_mk_table(table);
+	if (PT_SPLIT_BBM) {
+		/* The table's entries are visible before the link to it. */
+		smp_store_release(it->ptep, new);
+	} else if (!pt_cmpxchg(it->ptep, &it->old, new)) {
+		memset(table, 0, PAGE_SIZE);
+		tdpmmu_cache_return(cache, table);
+		return 1;
+	}
+	pt_sync(t, it->ptep, 1);
+	it->old = new;
+	atomic64_inc(&t->stats.tables[level - 1]);
+	atomic64_add(TDPMMU_PTES_PER_TABLE, &t->stats.leaves[level - 1]);
+	atomic64_dec(&t->stats.leaves[level]);
+	atomic64_inc(&t->stats.splits);
+	return 0;
+}
+
+/*
+ * Split the huge leaf at the iterator and walk into the new table; after
+ * a lost race the iterator stays, to look at the entry again.
+ */
+static int PT_NAME(split_step)(struct tdpmmu *t, struct pt_iter *it,
+			       struct tdpmmu_cache *cache, long *retries)
+{
+	int ret;
+
+	if (!cache)
+		return -EBUSY;
+	ret = PT_NAME(split_leaf)(t, it, cache);
+	if (ret > 0) {
+		(*retries)++;
+		return 0;
+	}
+	if (!ret)
+		pt_iter_next(it, true);
+	return ret;
 }
 
 static int PT_NAME(map)(struct tdpmmu *t, struct tdpmmu_root *root,
@@ -281,7 +373,8 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 
 static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 			  u64 addr, u64 size, unsigned int flags,
-			  u64 *unmapped, struct tdpmmu_gather *g)
+			  struct tdpmmu_cache *cache, u64 *unmapped,
+			  struct tdpmmu_gather *g)
 {
 	long leaves[TDPMMU_MAX_LEVELS + 1] = { 0 }, retries = 0;
 	u64 end = addr + size, lsize;
@@ -293,8 +386,8 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 	rcu_read_lock();
 	pt_iter_start(&it, t, root, addr, end, 1);
 	while (it.valid) {
-		if (flags & TDPMMU_UNMAP_YIELD &&
-		    pt_iter_cond_resched(t, &it, flags & TDPMMU_UNMAP_EXCLUSIVE,
+		if (flags & TDPMMU_YIELD &&
+		    pt_iter_cond_resched(t, &it, flags & TDPMMU_EXCLUSIVE,
 					 g))
 			continue;
 		if (pt_frozen(it.old)) {
@@ -309,8 +402,11 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 		covered = it.addr >= addr && it.addr + lsize <= end;
 		if (pt_is_leaf(it.old, it.level)) {
 			if (!covered) {
-				ret = -EBUSY;
-				break;
+				ret = PT_NAME(split_step)(t, &it, cache,
+							  &retries);
+				if (ret)
+					break;
+				continue;
 			}
 			if (!pt_cmpxchg(it.ptep, &it.old, 0)) {
 				retries++;
@@ -354,6 +450,192 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 	rcu_read_unlock();
 	pt_count(t, leaves, -1, retries);
 	return ret;
+}
+
+static int PT_NAME(split)(struct tdpmmu *t, struct tdpmmu_root *root,
+			  u64 addr, u64 size, unsigned int level,
+			  unsigned int flags, struct tdpmmu_cache *cache,
+			  u64 *done, struct tdpmmu_gather *g)
+{
+	struct pt_iter it;
+	long retries = 0;
+	int ret = 0;
+
+	rcu_read_lock();
+	pt_iter_start(&it, t, root, addr, addr + size, level + 1);
+	while (it.valid) {
+		if (flags & TDPMMU_YIELD &&
+		    pt_iter_cond_resched(t, &it, flags & TDPMMU_EXCLUSIVE, g))
+			continue;
+		if (pt_frozen(it.old)) {
+			ret = -EAGAIN;
+			break;
+		}
+		if (!pt_is_leaf(it.old, it.level)) {
+			pt_iter_next(&it, true);
+			continue;
+		}
+		ret = PT_NAME(split_step)(t, &it, cache, &retries);
+		if (ret)
+			break;
+	}
+	*done = ret ? max(it.addr, addr) - addr : size;
+	rcu_read_unlock();
+	if (retries)
+		atomic64_add(retries, &t->stats.retries);
+	return ret;
+}
+
+static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
+			    u64 addr, u64 size, u32 set, u32 clear,
+			    unsigned int flags, struct tdpmmu_cache *cache,
+			    u64 *done, struct tdpmmu_gather *g)
+{
+	u64 end = addr + size, lsize;
+	struct pt_iter it;
+	long retries = 0;
+	tdpmmu_pte_t new;
+	int ret = 0;
+	u32 prot;
+
+	rcu_read_lock();
+	pt_iter_start(&it, t, root, addr, end, 1);
+	while (it.valid) {
+		if (flags & TDPMMU_YIELD &&
+		    pt_iter_cond_resched(t, &it, flags & TDPMMU_EXCLUSIVE, g))
+			continue;
+		if (pt_frozen(it.old)) {
+			ret = -EAGAIN;
+			break;
+		}
+		if (!pt_is_leaf(it.old, it.level)) {
+			pt_iter_next(&it, true);
+			continue;
+		}
+		lsize = tdpmmu_level_size(it.level);
+		if (it.addr < addr || it.addr + lsize > end) {
+			ret = PT_NAME(split_step)(t, &it, cache, &retries);
+			if (ret)
+				break;
+			continue;
+		}
+		prot = (pt_leaf_prot(it.old) & ~clear) | set;
+		if (!prot) {
+			ret = -EINVAL;
+			break;
+		}
+		new = pt_leaf_set_prot(it.old, prot);
+		if (new != it.old) {
+			if (!pt_cmpxchg(it.ptep, &it.old, new)) {
+				retries++;
+				continue;
+			}
+			pt_sync(t, it.ptep, 1);
+			tdpmmu_gather_add_range(g, it.addr, lsize, it.level);
+		}
+		pt_iter_next(&it, false);
+	}
+	*done = ret ? max(it.addr, addr) - addr : size;
+	rcu_read_unlock();
+	if (retries)
+		atomic64_add(retries, &t->stats.retries);
+	return ret;
+}
+
+/* Give back the locks a failed collapse took on the first @n children. */
+static void pt_unlock_children(tdpmmu_pte_t *table, unsigned int n)
+{
+	tdpmmu_pte_t c;
+
+	while (n--) {
+		c = READ_ONCE(table[n]);
+		/* Hardware may set A/D meanwhile; an unlinker may freeze. */
+		while (c & PT_LOCKED &&
+		       !pt_cmpxchg(&table[n], &c, c & ~PT_LOCKED))
+			;
+	}
+}
+
+/*
+ * Replace the table at the iterator by one huge leaf if its entries are
+ * leaves that map one aligned, contiguous output range with the same
+ * attributes.  In shared mode each child is locked first (PT_LOCKED: still
+ * present for hardware, "being changed" for software), so nobody changes
+ * a child between the check and the swap; after the swap the locked
+ * children stay frozen for software until the table is freed.  Hardware
+ * A/D bits of the children are carried into the huge leaf.  Returns 1 if
+ * collapsed, 0 if not (nothing changed).
+ */
+static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
+				   bool exclusive, struct tdpmmu_gather *g)
+{
+	unsigned int level = it->level, i;
+	u64 size = tdpmmu_level_size(level);
+	tdpmmu_pte_t *table = pt_table(it->old);
+	tdpmmu_pte_t huge, want, c, hw = 0;
+
+	c = READ_ONCE(table[0]);
+	if (!pt_is_leaf(c, level - 1) || pt_frozen(c) ||
+	    pt_leaf_oa(c) & (size - 1))
+		return 0;
+	huge = pt_merge_leaf(c & ~PT_HW_BITS, level);
+	for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++) {
+		want = pt_split_child(huge, level, i);
+		c = READ_ONCE(table[i]);
+		do {
+			if ((c & ~PT_HW_BITS) != want)
+				goto unlock;
+		} while (!exclusive &&
+			 !pt_cmpxchg(&table[i], &c, c | PT_LOCKED));
+		hw |= c & PT_HW_BITS;
+	}
+	if (!pt_cmpxchg(it->ptep, &it->old, huge | hw))
+		goto unlock;
+	pt_sync(t, it->ptep, 1);
+	atomic64_sub(TDPMMU_PTES_PER_TABLE, &t->stats.leaves[level - 1]);
+	atomic64_inc(&t->stats.leaves[level]);
+	atomic64_dec(&t->stats.tables[level - 1]);
+	atomic64_inc(&t->stats.collapses);
+	tdpmmu_gather_add_range(g, it->addr, size, level - 1);
+	g->leaf_levels |= BIT(level);
+	tdpmmu_gather_add_table(t, g, table);
+	return 1;
+unlock:
+	if (!exclusive)
+		pt_unlock_children(table, i);
+	return 0;
+}
+
+/* Collapse bottom-up: one pass per leaf level, so 4K->2M feeds 2M->1G. */
+static int PT_NAME(collapse)(struct tdpmmu *t, struct tdpmmu_root *root,
+			     u64 addr, u64 size, unsigned int flags,
+			     u64 *collapsed, struct tdpmmu_gather *g)
+{
+	u64 end = addr + size;
+	struct pt_iter it;
+	unsigned int level;
+
+	*collapsed = 0;
+	rcu_read_lock();
+	for (level = 2; level <= t->levels; level++) {
+		if (!(t->leaf_levels & BIT(level)))
+			continue;
+		pt_iter_start(&it, t, root, addr, end, level);
+		while (it.valid) {
+			if (flags & TDPMMU_YIELD &&
+			    pt_iter_cond_resched(t, &it,
+						 flags & TDPMMU_EXCLUSIVE, g))
+				continue;
+			if (it.level == level && pt_is_table(it.old, level) &&
+			    !pt_frozen(it.old) && it.addr >= addr &&
+			    it.addr + tdpmmu_level_size(level) <= end)
+				*collapsed += PT_NAME(collapse_table)(t, &it,
+					flags & TDPMMU_EXCLUSIVE, g);
+			pt_iter_next(&it, true);
+		}
+	}
+	rcu_read_unlock();
+	return 0;
 }
 
 static int PT_NAME(lookup)(struct tdpmmu *t, struct tdpmmu_root *root,
@@ -403,9 +685,13 @@ const struct tdpmmu_format PT_NAME(format) = {
 	.max_levels = PT_MAX_LEVELS,
 	.huge_levels = PT_HUGE_LEVELS,
 	.fmt_bits_mask = PT_FMT_BITS_MASK,
+	.split_bbm = PT_SPLIT_BBM,
 	.map = PT_NAME(map),
 	.map_range = PT_NAME(map_range),
 	.unmap = PT_NAME(unmap),
+	.split = PT_NAME(split),
+	.protect = PT_NAME(protect),
+	.collapse = PT_NAME(collapse),
 	.lookup = PT_NAME(lookup),
 	.zap_root = PT_NAME(zap_root),
 };

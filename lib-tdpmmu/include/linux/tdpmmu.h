@@ -40,10 +40,10 @@ typedef u64 tdpmmu_pte_t;
 #define TDPMMU_PROT_MASK	(TDPMMU_PROT_READ | TDPMMU_PROT_WRITE | \
 				 TDPMMU_PROT_EXEC)
 
-/* tdpmmu_unmap() flags */
-#define TDPMMU_UNMAP_TABLES	BIT(0)	/* also free tables the range covers */
-#define TDPMMU_UNMAP_YIELD	BIT(1)	/* may drop the lock to reschedule */
-#define TDPMMU_UNMAP_EXCLUSIVE	BIT(2)	/* the lock is held for write */
+/* Flags of the range operations (unmap, split, protect, collapse) */
+#define TDPMMU_UNMAP_TABLES	BIT(0)	/* unmap: also free covered tables */
+#define TDPMMU_YIELD		BIT(1)	/* may drop the lock to reschedule */
+#define TDPMMU_EXCLUSIVE	BIT(2)	/* the lock is held for write */
 
 /**
  * tdpmmu_level_shift() - log2 of the size an entry at @level maps
@@ -137,9 +137,14 @@ struct tdpmmu_ops {
  * @max_levels: most table levels the format supports
  * @huge_levels: bitmask of levels above 1 where the format allows a leaf
  * @fmt_bits_mask: bits a front-end may pass in tdpmmu_leaf.fmt_bits
+ * @split_bbm: replacing a huge leaf by a table needs break-before-make
+ *	(unmap, flush, then link); false where a hitless split is legal
  * @map: see tdpmmu_map()
  * @map_range: see tdpmmu_map_range()
  * @unmap: see tdpmmu_unmap()
+ * @split: see tdpmmu_split()
+ * @protect: see tdpmmu_protect()
+ * @collapse: see tdpmmu_collapse()
  * @lookup: see tdpmmu_lookup()
  * @zap_root: unlink everything below a root (exclusive use of the root)
  */
@@ -149,6 +154,7 @@ struct tdpmmu_format {
 	unsigned int max_levels;
 	u32 huge_levels;
 	u64 fmt_bits_mask;
+	bool split_bbm;
 	int (*map)(struct tdpmmu *t, struct tdpmmu_root *root,
 		   const struct tdpmmu_leaf *leaf, struct tdpmmu_cache *cache,
 		   struct tdpmmu_gather *g);
@@ -157,8 +163,19 @@ struct tdpmmu_format {
 			 struct tdpmmu_cache *cache, u64 *mapped,
 			 struct tdpmmu_gather *g);
 	int (*unmap)(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
-		     u64 size, unsigned int flags, u64 *unmapped,
+		     u64 size, unsigned int flags, struct tdpmmu_cache *cache,
+		     u64 *unmapped, struct tdpmmu_gather *g);
+	int (*split)(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		     u64 size, unsigned int level, unsigned int flags,
+		     struct tdpmmu_cache *cache, u64 *done,
 		     struct tdpmmu_gather *g);
+	int (*protect)(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		       u64 size, u32 set, u32 clear, unsigned int flags,
+		       struct tdpmmu_cache *cache, u64 *done,
+		       struct tdpmmu_gather *g);
+	int (*collapse)(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+			u64 size, unsigned int flags, u64 *collapsed,
+			struct tdpmmu_gather *g);
 	int (*lookup)(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		      struct tdpmmu_leaf *leaf);
 	void (*zap_root)(struct tdpmmu *t, struct tdpmmu_root *root,
@@ -278,8 +295,18 @@ int tdpmmu_map_range(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		     struct tdpmmu_cache *cache, u64 *mapped,
 		     struct tdpmmu_gather *g);
 int tdpmmu_unmap(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
-		 u64 size, unsigned int flags, u64 *unmapped,
-		 struct tdpmmu_gather *g);
+		 u64 size, unsigned int flags, struct tdpmmu_cache *cache,
+		 u64 *unmapped, struct tdpmmu_gather *g);
+int tdpmmu_split(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		 u64 size, unsigned int level, unsigned int flags,
+		 struct tdpmmu_cache *cache, u64 *done, struct tdpmmu_gather *g);
+int tdpmmu_protect(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		   u64 size, u32 set, u32 clear, unsigned int flags,
+		   struct tdpmmu_cache *cache, u64 *done,
+		   struct tdpmmu_gather *g);
+int tdpmmu_collapse(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		    u64 size, unsigned int flags, u64 *collapsed,
+		    struct tdpmmu_gather *g);
 int tdpmmu_lookup(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		  struct tdpmmu_leaf *leaf);
 

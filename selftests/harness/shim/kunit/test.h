@@ -58,10 +58,16 @@ void shim_kunit_fail(struct kunit *test, bool assert, const char *file,
 	}								\
 } while (0)
 
+#define KUNIT_FAIL(t, fmt, ...) do {					\
+	printf("    # " fmt "\n", ##__VA_ARGS__);			\
+	shim_kunit_fail(t, false, __FILE__, __LINE__, "KUNIT_FAIL", 0, 0); \
+} while (0)
 #define KUNIT_EXPECT_EQ_MSG(t, a, b, ...) __SHIM_CMP(t, false, a, ==, b, __VA_ARGS__)
 #define KUNIT_ASSERT_EQ_MSG(t, a, b, ...) __SHIM_CMP(t, true, a, ==, b, __VA_ARGS__)
 #define KUNIT_EXPECT_EQ(t, a, b)	__SHIM_CMP(t, false, a, ==, b, "")
 #define KUNIT_ASSERT_EQ(t, a, b)	__SHIM_CMP(t, true, a, ==, b, "")
+#define KUNIT_EXPECT_NE(t, a, b)	__SHIM_CMP(t, false, a, !=, b, "")
+#define KUNIT_ASSERT_NE(t, a, b)	__SHIM_CMP(t, true, a, !=, b, "")
 #define KUNIT_EXPECT_LT(t, a, b)	__SHIM_CMP(t, false, a, <, b, "")
 #define KUNIT_ASSERT_LT(t, a, b)	__SHIM_CMP(t, true, a, <, b, "")
 #define KUNIT_EXPECT_GT(t, a, b)	__SHIM_CMP(t, false, a, >, b, "")

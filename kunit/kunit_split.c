@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for huge-leaf split, partial unmap, partial permission
+ * change and collapse in the tdpmmu core, on the mock format (hitless
+ * splits) and its break-before-make twin.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/prandom.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/tdpmmu.h>
+
+#include "test_fe.h"
+
+#define RW	(TDPMMU_PROT_READ | TDPMMU_PROT_WRITE)
+
+static int fe_split(struct test_fe *fe, u64 addr, u64 size,
+		    unsigned int level, unsigned int flags, u64 *done)
+{
+	struct tdpmmu_gather g;
+	int ret;
+
+	tdpmmu_gather_init(&g);
+	fe_lock(fe, flags);
+	ret = tdpmmu_split(&fe->t, fe->root, addr, size, level, flags,
+			   &fe->cache, done, &g);
+	fe_unlock(fe, flags);
+	tdpmmu_gather_finish(&fe->t, &g);
+	return ret;
+}
+
+static int fe_protect(struct test_fe *fe, u64 addr, u64 size, u32 set,
+		      u32 clear, bool split, u64 *done)
+{
+	struct tdpmmu_gather g;
+	int ret;
+
+	ret = tdpmmu_cache_topup(&fe->t, &fe->cache, TDPMMU_MAX_LEVELS,
+				 GFP_KERNEL);
+	if (ret)
+		return ret;
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	ret = tdpmmu_protect(&fe->t, fe->root, addr, size, set, clear, 0,
+			     split ? &fe->cache : NULL, done, &g);
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	return ret;
+}
+
+static s64 rd(atomic64_t *v)
+{
+	return atomic64_read(v);
+}
+
+/* Every 4K page of [addr, addr + size) maps oa + offset with @prot. */
+static void expect_range(struct kunit *test, struct test_fe *fe, u64 addr,
+			 u64 size, u64 oa, u32 prot)
+{
+	struct tdpmmu_leaf leaf;
+	u64 off;
+
+	for (off = 0; off < size; off += SZ_4K_ULL) {
+		if (tdpmmu_lookup(&fe->t, fe->root, addr + off, &leaf) ||
+		    leaf.oa + (addr + off - leaf.addr) != oa + off ||
+		    leaf.prot != prot) {
+			KUNIT_FAIL(test, "addr %llx: wrong translation",
+				   addr + off);
+			return;
+		}
+	}
+}
+
+static void tdpmmu_test_split_hitless(struct kunit *test)
+{
+	struct test_fe *fe = fe_create(test, 4, BIT(2) | BIT(3));
+	const u64 base = SZ_1G_ULL, oa = 5 * SZ_1G_ULL;
+	struct tdpmmu_leaf leaf = { .addr = base, .oa = oa, .level = 3,
+				    .prot = RW, .fmt_bits = BIT_ULL(55) };
+	struct tdpmmu_gather g;
+	u64 done, unmapped;
+	int flushes;
+
+	KUNIT_ASSERT_EQ(test, tdpmmu_cache_topup(&fe->t, &fe->cache, 4,
+						 GFP_KERNEL), 0);
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	KUNIT_ASSERT_EQ(test, tdpmmu_map(&fe->t, fe->root, &leaf, &fe->cache,
+					 &g), 0);
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	flushes = atomic_read(&fe->flushes);
+
+	/* One 4K page: 1G -> 2M, then the 2M around it -> 4K. */
+	KUNIT_EXPECT_EQ(test, fe_split(fe, base + 3 * SZ_2M_ULL + SZ_4K_ULL,
+				       SZ_4K_ULL, 1, 0, &done), 0);
+	KUNIT_EXPECT_EQ(test, done, SZ_4K_ULL);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.splits), 2);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[3]), 0);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[2]), 511);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 512);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.tables[3]), 1);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.tables[2]), 1);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.tables[1]), 1);
+	/* Hitless: same translations, same bits, no flush. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&fe->flushes), flushes);
+	expect_range(test, fe, base, SZ_1G_ULL, oa, RW);
+	expect_leaf(test, fe, base + 3 * SZ_2M_ULL, oa + 3 * SZ_2M_ULL, 1, RW);
+	expect_leaf(test, fe, base + 4 * SZ_2M_ULL, oa + 4 * SZ_2M_ULL, 2, RW);
+	KUNIT_ASSERT_EQ(test, tdpmmu_lookup(&fe->t, fe->root, base + 3 *
+					    SZ_2M_ULL + 5 * SZ_4K_ULL, &leaf),
+			0);
+	KUNIT_EXPECT_EQ(test, leaf.fmt_bits, BIT_ULL(55));
+
+	/* Nothing left to split: no change. */
+	KUNIT_EXPECT_EQ(test, fe_split(fe, base + 3 * SZ_2M_ULL, SZ_2M_ULL, 1,
+				       0, &done), 0);
+	KUNIT_EXPECT_EQ(test, done, SZ_2M_ULL);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.splits), 2);
+
+	/* Bad arguments. */
+	KUNIT_EXPECT_EQ(test, fe_split(fe, base, SZ_2M_ULL, 0, 0, &done),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, fe_split(fe, base, SZ_2M_ULL, 4, 0, &done),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, fe_split(fe, base + 1, SZ_2M_ULL, 1, 0, &done),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, fe_split(fe, base, SZ_2M_ULL, 1, BIT(7), &done),
+			-EINVAL);
+
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, base, SZ_1G_ULL, TDPMMU_UNMAP_TABLES,
+				       &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, SZ_1G_ULL);
+	fe_destroy(test, fe);
+}
+
+/* A break-before-make format flushes the old leaf before linking. */
+static void tdpmmu_test_split_bbm(struct kunit *test)
+{
+	struct test_fe *fe = fe_create_fmt(test, &tdpmmu_mock_bbm_format, 4,
+					   BIT(2));
+	u64 done;
+	int flushes;
+
+	KUNIT_EXPECT_TRUE(test, fe->t.fmt->split_bbm);
+	KUNIT_ASSERT_EQ(test, fe_map(fe, SZ_2M_ULL, 7 * SZ_2M_ULL, 2, RW), 0);
+	flushes = atomic_read(&fe->flushes);
+	KUNIT_EXPECT_EQ(test, tdpmmu_cache_topup(&fe->t, &fe->cache, 1,
+						 GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, fe_split(fe, SZ_2M_ULL, SZ_4K_ULL, 1, 0, &done),
+			0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fe->flushes), flushes + 1);
+	expect_range(test, fe, SZ_2M_ULL, SZ_2M_ULL, 7 * SZ_2M_ULL, RW);
+	expect_leaf(test, fe, SZ_2M_ULL, 7 * SZ_2M_ULL, 1, RW);
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, SZ_2M_ULL, SZ_2M_ULL,
+				       TDPMMU_UNMAP_TABLES, &done), 0);
+	fe_destroy(test, fe);
+}
+
+/* Eager split: -ENOMEM mid-range reports how far it got; yields. */
+static void tdpmmu_test_split_eager(struct kunit *test)
+{
+	struct test_fe *fe = fe_create(test, 4, BIT(2) | BIT(3));
+	struct tdpmmu_cache cache = { 0 };
+	u64 done, mapped;
+
+	KUNIT_ASSERT_EQ(test, fe_map_range(fe, 0, SZ_1G_ULL, 8 * SZ_2M_ULL, RW,
+					   &mapped), 0);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[2]), 8);
+	tdpmmu_cache_drain(&fe->t, &fe->cache);
+	KUNIT_ASSERT_EQ(test, tdpmmu_cache_topup(&fe->t, &fe->cache, 3,
+						 GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, fe_split(fe, 0, 8 * SZ_2M_ULL, 1, 0, &done),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, done, 3 * SZ_2M_ULL);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[2]), 5);
+	expect_range(test, fe, 0, 8 * SZ_2M_ULL, SZ_1G_ULL, RW);
+	expect_leaf(test, fe, 3 * SZ_2M_ULL, SZ_1G_ULL + 3 * SZ_2M_ULL, 2, RW);
+
+	/* The rest, yielding after every entry. */
+	fe->t.yield_interval = 1;
+	KUNIT_EXPECT_EQ(test, fe_split_all(fe, &cache, 3 * SZ_2M_ULL,
+					   5 * SZ_2M_ULL, 1, TDPMMU_YIELD), 0);
+	KUNIT_EXPECT_GT(test, rd(&fe->t.stats.yields), 0);
+	fe->t.yield_interval = 0;
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[2]), 0);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 8 * 512);
+	expect_range(test, fe, 0, 8 * SZ_2M_ULL, SZ_1G_ULL, RW);
+
+	/* Exclusive mode: a 1G leaf down to 2M. */
+	KUNIT_ASSERT_EQ(test, fe_map_range(fe, SZ_1G_ULL, 0, SZ_1G_ULL, RW,
+					   &mapped), 0);
+	KUNIT_EXPECT_EQ(test, fe_split_all(fe, &cache, SZ_1G_ULL, SZ_1G_ULL, 2,
+					   TDPMMU_EXCLUSIVE), 0);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[2]), 512);
+	expect_range(test, fe, SZ_1G_ULL, SZ_4K_ULL * 16, 0, RW);
+	tdpmmu_cache_drain(&fe->t, &cache);
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, 0, 2 * SZ_1G_ULL,
+				       TDPMMU_UNMAP_TABLES, &done), 0);
+	fe_destroy(test, fe);
+}
+
+/*
+ * Allocation failure at every allocation point: the n-th page allocation
+ * fails, for every n a split of 1G -> 4K (two pages) and a partial unmap
+ * inside 1G can reach; the table stays exactly as it was, nothing leaks.
+ */
+static void tdpmmu_test_split_fail_nth(struct kunit *test)
+{
+	const u64 base = 2 * SZ_1G_ULL, addr = base + 5 * SZ_2M_ULL;
+	unsigned int n, op;
+	struct test_fe *fe;
+	u64 done;
+	int ret;
+
+	for (op = 0; op < 2; op++) {
+		for (n = 0; n <= 2; n++) {
+			fe = fe_create(test, 4, BIT(2) | BIT(3));
+			KUNIT_ASSERT_EQ(test, fe_map(fe, base, 0, 3, RW), 0);
+			tdpmmu_cache_drain(&fe->t, &fe->cache);
+			atomic_set(&fe->fail_alloc_after, n);
+			ret = tdpmmu_cache_topup(&fe->t, &fe->cache, 2,
+						 GFP_KERNEL);
+			KUNIT_EXPECT_EQ(test, ret, n < 2 ? -ENOMEM : 0);
+			KUNIT_EXPECT_EQ(test, fe->cache.nr, n);
+			if (op)
+				ret = fe_unmap_cache(fe, &fe->cache, addr,
+						     SZ_4K_ULL, 0, &done);
+			else
+				ret = fe_split(fe, addr, SZ_4K_ULL, 1, 0,
+					       &done);
+			KUNIT_EXPECT_EQ(test, ret, n < 2 ? -ENOMEM : 0);
+			KUNIT_EXPECT_EQ(test, done, n < 2 ? 0 : SZ_4K_ULL);
+			KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.splits),
+					min(n, 2U));
+			if (op && n == 2)
+				expect_none(test, fe, addr);
+			expect_range(test, fe, base, 5 * SZ_2M_ULL, 0, RW);
+			expect_range(test, fe, addr + SZ_4K_ULL,
+				     SZ_2M_ULL - SZ_4K_ULL,
+				     addr + SZ_4K_ULL - base, RW);
+			atomic_set(&fe->fail_alloc_after, -1);
+			KUNIT_EXPECT_EQ(test, fe_unmap(fe, base, SZ_1G_ULL,
+						       TDPMMU_UNMAP_TABLES,
+						       &done), 0);
+			fe_destroy(test, fe);
+		}
+	}
+}
+
+static void tdpmmu_test_partial_unmap(struct kunit *test)
+{
+	struct test_fe *fe = fe_create(test, 4, BIT(2) | BIT(3));
+	const u64 base = SZ_1G_ULL;
+	u64 unmapped;
+	int flushes;
+
+	KUNIT_ASSERT_EQ(test, fe_map(fe, base, 3 * SZ_1G_ULL, 3, RW), 0);
+	KUNIT_ASSERT_EQ(test, tdpmmu_cache_topup(&fe->t, &fe->cache, 8,
+						 GFP_KERNEL), 0);
+	/* Without a cache the partly covered leaf stays, as before. */
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, base, SZ_4K_ULL, 0, &unmapped),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, unmapped, 0);
+	flushes = atomic_read(&fe->flushes);
+	/* Across the boundary of two 2M slices of the 1G leaf. */
+	KUNIT_EXPECT_EQ(test, fe_unmap_cache(fe, &fe->cache,
+					     base + SZ_2M_ULL - SZ_4K_ULL,
+					     2 * SZ_4K_ULL, 0, &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, 2 * SZ_4K_ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fe->flushes), flushes + 1);
+	expect_none(test, fe, base + SZ_2M_ULL - SZ_4K_ULL);
+	expect_none(test, fe, base + SZ_2M_ULL);
+	expect_range(test, fe, base, SZ_2M_ULL - SZ_4K_ULL, 3 * SZ_1G_ULL, RW);
+	expect_range(test, fe, base + SZ_2M_ULL + SZ_4K_ULL,
+		     SZ_2M_ULL - SZ_4K_ULL,
+		     3 * SZ_1G_ULL + SZ_2M_ULL + SZ_4K_ULL, RW);
+	expect_leaf(test, fe, base + 2 * SZ_2M_ULL,
+		    3 * SZ_1G_ULL + 2 * SZ_2M_ULL, 2, RW);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 2 * 511);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[2]), 510);
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, base, SZ_1G_ULL, TDPMMU_UNMAP_TABLES,
+				       &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, SZ_1G_ULL - 2 * SZ_4K_ULL);
+	fe_destroy(test, fe);
+}
+
+static void tdpmmu_test_protect(struct kunit *test)
+{
+	struct test_fe *fe = fe_create(test, 4, BIT(2));
+	const u64 base = 4 * SZ_2M_ULL, oa = 9 * SZ_2M_ULL;
+	u64 done, unmapped;
+	int flushes;
+
+	KUNIT_ASSERT_EQ(test, fe_map(fe, base, oa, 2, RW), 0);
+	flushes = atomic_read(&fe->flushes);
+	/* Write-protect one 4K page inside the 2M leaf. */
+	KUNIT_EXPECT_EQ(test, fe_protect(fe, base + 7 * SZ_4K_ULL, SZ_4K_ULL,
+					 0, TDPMMU_PROT_WRITE, false, &done),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, fe_protect(fe, base + 7 * SZ_4K_ULL, SZ_4K_ULL,
+					 0, TDPMMU_PROT_WRITE, true, &done), 0);
+	KUNIT_EXPECT_EQ(test, done, SZ_4K_ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fe->flushes), flushes + 1);
+	expect_leaf(test, fe, base + 7 * SZ_4K_ULL, oa + 7 * SZ_4K_ULL, 1,
+		    TDPMMU_PROT_READ);
+	expect_range(test, fe, base, 7 * SZ_4K_ULL, oa, RW);
+	expect_range(test, fe, base + 8 * SZ_4K_ULL, SZ_2M_ULL - 8 * SZ_4K_ULL,
+		     oa + 8 * SZ_4K_ULL, RW);
+	/* Granting it back, over the whole 2M: no split, one change. */
+	flushes = atomic_read(&fe->flushes);
+	KUNIT_EXPECT_EQ(test, fe_protect(fe, base, SZ_2M_ULL,
+					 TDPMMU_PROT_WRITE, 0, false, &done),
+			0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fe->flushes), flushes + 1);
+	expect_range(test, fe, base, SZ_2M_ULL, oa, RW);
+	/* Nothing changes: no flush. */
+	KUNIT_EXPECT_EQ(test, fe_protect(fe, base, SZ_2M_ULL,
+					 TDPMMU_PROT_WRITE, 0, false, &done),
+			0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fe->flushes), flushes + 1);
+	/* No permission left, bad bits, set and clear overlapping. */
+	KUNIT_EXPECT_EQ(test, fe_protect(fe, base, SZ_4K_ULL, 0, RW, true,
+					 &done), -EINVAL);
+	KUNIT_EXPECT_EQ(test, done, 0);
+	expect_range(test, fe, base, SZ_2M_ULL, oa, RW);
+	KUNIT_EXPECT_EQ(test, fe_protect(fe, base, SZ_4K_ULL, BIT(5), 0, true,
+					 &done), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fe_protect(fe, base, SZ_4K_ULL, RW, RW, true,
+					 &done), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fe_protect(fe, base, SZ_4K_ULL, 0, 0, true,
+					 &done), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, base, SZ_2M_ULL, TDPMMU_UNMAP_TABLES,
+				       &unmapped), 0);
+	fe_destroy(test, fe);
+}
+
+static void tdpmmu_test_collapse(struct kunit *test)
+{
+	struct test_fe *fe = fe_create(test, 4, BIT(2) | BIT(3));
+	const u64 base = SZ_1G_ULL, oa = 6 * SZ_1G_ULL;
+	struct tdpmmu_cache cache = { 0 };
+	u64 done, a = base + 9 * SZ_4K_ULL;
+	unsigned int flags;
+	int flushes;
+
+	for (flags = 0; flags <= TDPMMU_EXCLUSIVE; flags += TDPMMU_EXCLUSIVE) {
+		KUNIT_ASSERT_EQ(test, fe_map(fe, base, oa, 2, RW), 0);
+		KUNIT_ASSERT_EQ(test, fe_split(fe, base, SZ_2M_ULL, 1, 0,
+					       &done), 0);
+		/* Refused: a hole, another permission, another address. */
+		KUNIT_EXPECT_EQ(test, fe_unmap(fe, a, SZ_4K_ULL, 0, &done), 0);
+		KUNIT_EXPECT_EQ(test, fe_collapse(fe, base, SZ_2M_ULL, flags),
+				0);
+		KUNIT_EXPECT_EQ(test, fe_map(fe, a, oa + 9 * SZ_4K_ULL, 1,
+					     TDPMMU_PROT_READ), 0);
+		KUNIT_EXPECT_EQ(test, fe_collapse(fe, base, SZ_2M_ULL, flags),
+				0);
+		KUNIT_EXPECT_EQ(test, fe_unmap(fe, a, SZ_4K_ULL, 0, &done), 0);
+		KUNIT_EXPECT_EQ(test, fe_map(fe, a, oa, 1, RW), 0);
+		KUNIT_EXPECT_EQ(test, fe_collapse(fe, base, SZ_2M_ULL, flags),
+				0);
+		/* Range not covering the whole table: left alone. */
+		KUNIT_EXPECT_EQ(test, fe_unmap(fe, a, SZ_4K_ULL, 0, &done), 0);
+		KUNIT_EXPECT_EQ(test, fe_map(fe, a, oa + 9 * SZ_4K_ULL, 1, RW),
+				0);
+		KUNIT_EXPECT_EQ(test, fe_collapse(fe, base, SZ_2M_ULL - SZ_4K_ULL,
+						  flags), 0);
+		KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 512);
+		expect_range(test, fe, base, SZ_2M_ULL, oa, RW);
+
+		flushes = atomic_read(&fe->flushes);
+		KUNIT_EXPECT_EQ(test, fe_collapse(fe, base, SZ_2M_ULL, flags),
+				1);
+		KUNIT_EXPECT_EQ(test, atomic_read(&fe->flushes), flushes + 1);
+		expect_leaf(test, fe, base, oa, 2, RW);
+		expect_range(test, fe, base, SZ_2M_ULL, oa, RW);
+		KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 0);
+		KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.tables[1]), 0);
+		KUNIT_EXPECT_EQ(test, fe_unmap(fe, base, SZ_2M_ULL, 0, &done),
+				0);
+	}
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.collapses), 2);
+
+	/* Output not aligned to 2M: never collapsed. */
+	KUNIT_EXPECT_EQ(test, fe_map_range(fe, base, oa + SZ_4K_ULL, SZ_2M_ULL,
+					   RW, &done), 0);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 512);
+	KUNIT_EXPECT_EQ(test, fe_collapse(fe, base, SZ_2M_ULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, base, SZ_1G_ULL, TDPMMU_UNMAP_TABLES,
+				       &done), 0);
+
+	/* 1G split to 4K, then recovered bottom-up: 512 + 1 tables. */
+	KUNIT_ASSERT_EQ(test, fe_map(fe, base, oa, 3, RW), 0);
+	KUNIT_EXPECT_EQ(test, fe_split_all(fe, &cache, base, SZ_1G_ULL, 1, 0),
+			0);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 512 * 512);
+	flushes = atomic_read(&fe->flushes);
+	fe->t.yield_interval = 64;
+	KUNIT_EXPECT_EQ(test, fe_collapse(fe, 0, 4 * SZ_1G_ULL, TDPMMU_YIELD),
+			513);
+	fe->t.yield_interval = 0;
+	KUNIT_EXPECT_GT(test, atomic_read(&fe->flushes), flushes);
+	expect_leaf(test, fe, base + SZ_4K_ULL * 77, oa + SZ_4K_ULL * 77, 3,
+		    RW);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 0);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[2]), 0);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[3]), 1);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.tables[1]), 0);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.tables[2]), 0);
+	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.tables[3]), 1);
+	tdpmmu_cache_drain(&fe->t, &cache);
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, base, SZ_1G_ULL, TDPMMU_UNMAP_TABLES,
+				       &done), 0);
+
+	/* A level the instance allows no leaf at: never collapsed. */
+	fe_destroy(test, fe);
+	fe = fe_create(test, 4, 0);
+	KUNIT_EXPECT_EQ(test, fe_map_range(fe, base, oa, SZ_2M_ULL, RW, &done),
+			0);
+	KUNIT_EXPECT_EQ(test, fe_collapse(fe, base, SZ_2M_ULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, fe_collapse(fe, base + 1, SZ_2M_ULL, 0), ~0ULL);
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, base, SZ_2M_ULL, TDPMMU_UNMAP_TABLES,
+				       &done), 0);
+	fe_destroy(test, fe);
+}
+
+/*
+ * The hitless checker: walkers translate addresses of a 1G mapping
+ * continuously, lockless as a hardware walker would, while other threads
+ * split it (eager, to 2M and 4K), collapse it back, and unmap and remap
+ * one 4K page per 2M slice ("volatile" pages).  Every other address must
+ * translate, to the right output address, at every single lookup.
+ */
+#define CHK_BASE	SZ_1G_ULL
+#define CHK_OA		(5 * SZ_1G_ULL)
+#define CHK_VOLATILE	77	/* 4K page index inside each 2M slice */
+#define CHK_OPS		3000
+
+struct chk_arg {
+	struct test_fe *fe;
+	struct tdpmmu_cache cache;
+	unsigned int role;	/* 0, 1: walk; 2: split; 3: collapse; 4: unmap */
+	bool bbm;
+	atomic_t *stop;
+	unsigned long ops, misses, wrong, bad;
+	struct completion done;
+};
+
+static void chk_walk(struct chk_arg *a, struct rnd_state *rnd)
+{
+	struct tdpmmu_leaf leaf;
+	u64 off, addr;
+	bool vol;
+	int ret;
+
+	off = (prandom_u32_state(rnd) % (SZ_1G_ULL >> 12)) << 12;
+	addr = CHK_BASE + off;
+	vol = (off >> 12) % 512 == CHK_VOLATILE;
+	ret = tdpmmu_lookup(&a->fe->t, a->fe->root, addr, &leaf);
+	if (ret) {
+		if (!vol)
+			a->misses++;
+		return;
+	}
+	if (leaf.oa + (addr - leaf.addr) != CHK_OA + off ||
+	    (!vol && leaf.prot != RW))
+		a->wrong++;
+}
+
+static void chk_unmap_remap(struct chk_arg *a, struct rnd_state *rnd)
+{
+	u64 addr = CHK_BASE + (prandom_u32_state(rnd) % 512) * SZ_2M_ULL +
+		   CHK_VOLATILE * SZ_4K_ULL;
+	u64 done;
+	int ret;
+
+	for (;;) {
+		ret = tdpmmu_cache_topup(&a->fe->t, &a->cache,
+					 TDPMMU_MAX_LEVELS, GFP_KERNEL);
+		if (!ret)
+			ret = fe_unmap_cache(a->fe, &a->cache, addr, SZ_4K_ULL,
+					     0, &done);
+		if (ret != -EAGAIN)
+			break;
+		cond_resched();
+	}
+	if (ret || done != SZ_4K_ULL)
+		a->bad++;
+	for (;;) {
+		ret = fe_map_cache(a->fe, &a->cache, addr,
+				   addr - CHK_BASE + CHK_OA, 1, RW);
+		if (ret != -EAGAIN)
+			break;
+		cond_resched();
+	}
+	if (ret)
+		a->bad++;
+}
+
+static int chk_thread(void *data)
+{
+	struct chk_arg *a = data;
+	struct rnd_state rnd;
+	u64 start;
+	int ret;
+
+	prandom_seed_state(&rnd, a->role + 11);
+	for (a->ops = 0; a->role < 2 ? !atomic_read(a->stop) : a->ops < CHK_OPS;
+	     a->ops++) {
+		start = CHK_BASE + (prandom_u32_state(&rnd) % 512) * SZ_2M_ULL;
+		switch (a->role) {
+		case 0:
+		case 1:
+			chk_walk(a, &rnd);
+			break;
+		case 2:
+			if (a->ops % 64 == 0)
+				ret = fe_split_all(a->fe, &a->cache, CHK_BASE,
+						   SZ_1G_ULL, 2, 0);
+			else
+				ret = fe_split_all(a->fe, &a->cache, start,
+						   SZ_2M_ULL, 1, 0);
+			if (ret && ret != -EAGAIN)
+				a->bad++;
+			break;
+		case 3:
+			if (a->ops % 64 == 0)
+				fe_collapse(a->fe, CHK_BASE, SZ_1G_ULL, 0);
+			else
+				fe_collapse(a->fe, start, SZ_2M_ULL, 0);
+			break;
+		default:
+			chk_unmap_remap(a, &rnd);
+			break;
+		}
+		if (!(a->ops % 16))
+			cond_resched();
+	}
+	complete(&a->done);
+	return 0;
+}
+
+static void run_checker(struct kunit *test, const struct tdpmmu_format *fmt)
+{
+	struct test_fe *fe = fe_create_fmt(test, fmt, 4, BIT(2) | BIT(3));
+	struct chk_arg *a = kunit_kzalloc(test, 5 * sizeof(*a), GFP_KERNEL);
+	struct task_struct *tsk;
+	unsigned long misses = 0, walks = 0;
+	atomic_t stop;
+	unsigned int i;
+	u64 done;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	atomic_set(&stop, 0);
+	KUNIT_ASSERT_EQ(test, fe_map(fe, CHK_BASE, CHK_OA, 3, RW), 0);
+	for (i = 0; i < 5; i++) {
+		a[i].fe = fe;
+		a[i].role = i;
+		a[i].stop = &stop;
+		init_completion(&a[i].done);
+		tsk = kthread_run(chk_thread, &a[i], "tdpmmu-chk%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(tsk));
+	}
+	for (i = 2; i < 5; i++)
+		wait_for_completion(&a[i].done);
+	atomic_set(&stop, 1);
+	for (i = 0; i < 5; i++) {
+		if (i < 2)
+			wait_for_completion(&a[i].done);
+		KUNIT_EXPECT_EQ(test, a[i].wrong, 0);
+		KUNIT_EXPECT_EQ(test, a[i].bad, 0);
+		tdpmmu_cache_drain(&fe->t, &a[i].cache);
+		if (i < 2) {
+			misses += a[i].misses;
+			walks += a[i].ops;
+		}
+	}
+	/* Hitless: not one miss.  Break-before-make: misses are allowed. */
+	if (!fmt->split_bbm)
+		KUNIT_EXPECT_EQ(test, misses, 0);
+	kunit_info(test, "%s: %lu lookups, %lu misses, %lld splits, %lld collapses\n",
+		   fmt->name, walks, misses, rd(&fe->t.stats.splits),
+		   rd(&fe->t.stats.collapses));
+	/* Everything is back: one collapse recovers the 1G leaf. */
+	fe_collapse(fe, CHK_BASE, SZ_1G_ULL, 0);
+	expect_leaf(test, fe, CHK_BASE, CHK_OA, 3, RW);
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, CHK_BASE, SZ_1G_ULL,
+				       TDPMMU_UNMAP_TABLES, &done), 0);
+	KUNIT_EXPECT_EQ(test, done, SZ_1G_ULL);
+	fe_destroy(test, fe);
+}
+
+static void tdpmmu_test_hitless_walker(struct kunit *test)
+{
+	run_checker(test, &tdpmmu_mock_format);
+}
+
+static void tdpmmu_test_bbm_walker(struct kunit *test)
+{
+	run_checker(test, &tdpmmu_mock_bbm_format);
+}
+
+static struct kunit_case tdpmmu_split_cases[] = {
+	KUNIT_CASE(tdpmmu_test_split_hitless),
+	KUNIT_CASE(tdpmmu_test_split_bbm),
+	KUNIT_CASE(tdpmmu_test_split_eager),
+	KUNIT_CASE(tdpmmu_test_split_fail_nth),
+	KUNIT_CASE(tdpmmu_test_partial_unmap),
+	KUNIT_CASE(tdpmmu_test_protect),
+	KUNIT_CASE(tdpmmu_test_collapse),
+	KUNIT_CASE_SLOW(tdpmmu_test_hitless_walker),
+	KUNIT_CASE_SLOW(tdpmmu_test_bbm_walker),
+	{}
+};
+
+static struct kunit_suite tdpmmu_split_suite = {
+	.name = "tdpmmu_split",
+	.test_cases = tdpmmu_split_cases,
+};
+
+kunit_test_suite(tdpmmu_split_suite);

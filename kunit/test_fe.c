@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The test front-end shared by the tdpmmu KUnit suites.
+ */
+#include <kunit/test.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/spinlock.h>
+#include <linux/tdpmmu.h>
+
+#include "test_fe.h"
+
+static void *test_alloc_table(struct tdpmmu *t, gfp_t gfp)
+{
+	struct test_fe *fe = container_of(t, struct test_fe, t);
+
+	if (atomic_read(&fe->fail_alloc_after) >= 0 &&
+	    atomic_dec_return(&fe->fail_alloc_after) < 0)
+		return NULL;
+	atomic_inc(&fe->allocs);
+	return (void *)get_zeroed_page(gfp);
+}
+
+static void test_free_table(struct tdpmmu *t, void *table)
+{
+	free_page((unsigned long)table);
+}
+
+static void test_flush(struct tdpmmu *t, const struct tdpmmu_gather *g)
+{
+	struct test_fe *fe = container_of(t, struct test_fe, t);
+
+	atomic_inc(&fe->flushes);
+}
+
+static const struct tdpmmu_ops test_ops = {
+	.alloc_table = test_alloc_table,
+	.free_table = test_free_table,
+	.flush = test_flush,
+};
+
+struct test_fe *fe_create_fmt(struct kunit *test,
+			      const struct tdpmmu_format *fmt,
+			      unsigned int levels, u32 huge_levels)
+{
+	struct tdpmmu_params p = { .levels = levels,
+				   .huge_levels = huge_levels };
+	struct test_fe *fe = kunit_kzalloc(test, sizeof(*fe), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, fe);
+	rwlock_init(&fe->lock);
+	atomic_set(&fe->fail_alloc_after, -1);
+	KUNIT_ASSERT_EQ(test, tdpmmu_init(&fe->t, fmt, &p,
+					  &test_ops, &fe->lock), 0);
+	fe->root = tdpmmu_root_alloc(&fe->t, 0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fe->root);
+	return fe;
+}
+
+struct test_fe *fe_create(struct kunit *test, unsigned int levels,
+			  u32 huge_levels)
+{
+	return fe_create_fmt(test, &tdpmmu_mock_format, levels, huge_levels);
+}
+
+/* Tear down and check that every table page came back. */
+void fe_destroy(struct kunit *test, struct test_fe *fe)
+{
+	unsigned int i;
+
+	tdpmmu_cache_drain(&fe->t, &fe->cache);
+	tdpmmu_root_put(&fe->t, fe->root);
+	tdpmmu_destroy(&fe->t);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.pages), 0);
+	for (i = 0; i <= TDPMMU_MAX_LEVELS; i++) {
+		KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.tables[i]), 0);
+		KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[i]), 0);
+	}
+}
+
+int fe_map_cache(struct test_fe *fe, struct tdpmmu_cache *cache, u64 addr,
+		 u64 oa, unsigned int level, u32 prot)
+{
+	struct tdpmmu_leaf leaf = { .addr = addr, .oa = oa, .level = level,
+				    .prot = prot };
+	struct tdpmmu_gather g;
+	int ret;
+
+	ret = tdpmmu_cache_topup(&fe->t, cache, TDPMMU_MAX_LEVELS, GFP_KERNEL);
+	if (ret)
+		return ret;
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	ret = tdpmmu_map(&fe->t, fe->root, &leaf, cache, &g);
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	return ret;
+}
+
+int fe_map(struct test_fe *fe, u64 addr, u64 oa, unsigned int level,
+	   u32 prot)
+{
+	return fe_map_cache(fe, &fe->cache, addr, oa, level, prot);
+}
+
+/* Map a range, refilling the cache outside the lock as needed. */
+int fe_map_range(struct test_fe *fe, u64 addr, u64 oa, u64 size, u32 prot,
+		 u64 *mapped)
+{
+	struct tdpmmu_gather g;
+	u64 done;
+	int ret;
+
+	*mapped = 0;
+	tdpmmu_gather_init(&g);
+	do {
+		ret = tdpmmu_cache_topup(&fe->t, &fe->cache,
+					 TDPMMU_CACHE_CAPACITY, GFP_KERNEL);
+		if (ret)
+			break;
+		read_lock(&fe->lock);
+		ret = tdpmmu_map_range(&fe->t, fe->root, addr + *mapped,
+				       oa + *mapped, size - *mapped, prot, 0,
+				       &fe->cache, &done, &g);
+		read_unlock(&fe->lock);
+		*mapped += done;
+	} while (ret == -ENOMEM);
+	tdpmmu_gather_finish(&fe->t, &g);
+	return ret;
+}
+
+void fe_lock(struct test_fe *fe, unsigned int flags)
+{
+	if (flags & TDPMMU_EXCLUSIVE)
+		write_lock(&fe->lock);
+	else
+		read_lock(&fe->lock);
+}
+
+void fe_unlock(struct test_fe *fe, unsigned int flags)
+{
+	if (flags & TDPMMU_EXCLUSIVE)
+		write_unlock(&fe->lock);
+	else
+		read_unlock(&fe->lock);
+}
+
+/*
+ * Unmap; with @cache (filled by the caller), huge leaves the range covers
+ * in part are split.
+ */
+int fe_unmap_cache(struct test_fe *fe, struct tdpmmu_cache *cache, u64 addr,
+		   u64 size, unsigned int flags, u64 *unmapped)
+{
+	struct tdpmmu_gather g;
+	int ret;
+
+	tdpmmu_gather_init(&g);
+	fe_lock(fe, flags);
+	ret = tdpmmu_unmap(&fe->t, fe->root, addr, size, flags, cache,
+			   unmapped, &g);
+	fe_unlock(fe, flags);
+	tdpmmu_gather_finish(&fe->t, &g);
+	return ret;
+}
+
+int fe_unmap(struct test_fe *fe, u64 addr, u64 size, unsigned int flags,
+	     u64 *unmapped)
+{
+	return fe_unmap_cache(fe, NULL, addr, size, flags, unmapped);
+}
+
+/* Eager split of a range, refilling the cache outside the lock. */
+int fe_split_all(struct test_fe *fe, struct tdpmmu_cache *cache, u64 addr,
+		 u64 size, unsigned int level, unsigned int flags)
+{
+	struct tdpmmu_gather g;
+	u64 done, off = 0;
+	int ret;
+
+	tdpmmu_gather_init(&g);
+	do {
+		ret = tdpmmu_cache_topup(&fe->t, cache, TDPMMU_CACHE_CAPACITY,
+					 GFP_KERNEL);
+		if (ret)
+			break;
+		fe_lock(fe, flags);
+		ret = tdpmmu_split(&fe->t, fe->root, addr + off, size - off,
+				   level, flags, cache, &done, &g);
+		fe_unlock(fe, flags);
+		off += done;
+	} while (ret == -ENOMEM);
+	tdpmmu_gather_finish(&fe->t, &g);
+	return ret;
+}
+
+/* Collapse what can be; returns the count, ~0 on an error. */
+u64 fe_collapse(struct test_fe *fe, u64 addr, u64 size, unsigned int flags)
+{
+	struct tdpmmu_gather g;
+	u64 n = 0;
+
+	tdpmmu_gather_init(&g);
+	fe_lock(fe, flags);
+	if (tdpmmu_collapse(&fe->t, fe->root, addr, size, flags, &n, &g))
+		n = ~0ULL;
+	fe_unlock(fe, flags);
+	tdpmmu_gather_finish(&fe->t, &g);
+	return n;
+}
+
+void expect_leaf(struct kunit *test, struct test_fe *fe, u64 addr, u64 oa,
+		 unsigned int level, u32 prot)
+{
+	struct tdpmmu_leaf leaf;
+
+	KUNIT_ASSERT_EQ_MSG(test, tdpmmu_lookup(&fe->t, fe->root, addr, &leaf),
+			    0, "addr %llx", addr);
+	KUNIT_EXPECT_EQ(test, leaf.oa + (addr - leaf.addr), oa);
+	KUNIT_EXPECT_EQ(test, leaf.level, level);
+	KUNIT_EXPECT_EQ(test, leaf.prot, prot);
+}
+
+void expect_none(struct kunit *test, struct test_fe *fe, u64 addr)
+{
+	struct tdpmmu_leaf leaf;
+
+	KUNIT_EXPECT_EQ_MSG(test, tdpmmu_lookup(&fe->t, fe->root, addr, &leaf),
+			    -ENOENT, "addr %llx", addr);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A minimal front-end for the tdpmmu KUnit suites: an instance on the mock
+ * format with a private lock, counting allocations and flushes, and
+ * helpers that take the lock the way a real front-end would.
+ */
+#ifndef _TDPMMU_TEST_FE_H
+#define _TDPMMU_TEST_FE_H
+
+#include <kunit/test.h>
+#include <linux/tdpmmu.h>
+
+extern const struct tdpmmu_format tdpmmu_mock_format;
+extern const struct tdpmmu_format tdpmmu_mock_bbm_format;
+
+#define SZ_4K_ULL	BIT_ULL(12)
+#define SZ_2M_ULL	BIT_ULL(21)
+#define SZ_1G_ULL	BIT_ULL(30)
+
+/**
+ * struct test_fe - a test front-end
+ * @t: the instance
+ * @lock: its lock
+ * @root: its one root
+ * @cache: the helpers' page cache
+ * @flushes: calls of the flush callback
+ * @allocs: table pages allocated
+ * @fail_alloc_after: allocations that still succeed; < 0: never fail
+ */
+struct test_fe {
+	struct tdpmmu t;
+	rwlock_t lock;
+	struct tdpmmu_root *root;
+	struct tdpmmu_cache cache;
+	atomic_t flushes;
+	atomic_t allocs;
+	atomic_t fail_alloc_after;
+};
+
+struct test_fe *fe_create_fmt(struct kunit *test,
+			      const struct tdpmmu_format *fmt,
+			      unsigned int levels, u32 huge_levels);
+struct test_fe *fe_create(struct kunit *test, unsigned int levels,
+			  u32 huge_levels);
+void fe_destroy(struct kunit *test, struct test_fe *fe);
+void fe_lock(struct test_fe *fe, unsigned int flags);
+void fe_unlock(struct test_fe *fe, unsigned int flags);
+int fe_map_cache(struct test_fe *fe, struct tdpmmu_cache *cache, u64 addr,
+		 u64 oa, unsigned int level, u32 prot);
+int fe_map(struct test_fe *fe, u64 addr, u64 oa, unsigned int level,
+	   u32 prot);
+int fe_map_range(struct test_fe *fe, u64 addr, u64 oa, u64 size, u32 prot,
+		 u64 *mapped);
+int fe_unmap_cache(struct test_fe *fe, struct tdpmmu_cache *cache, u64 addr,
+		   u64 size, unsigned int flags, u64 *unmapped);
+int fe_unmap(struct test_fe *fe, u64 addr, u64 size, unsigned int flags,
+	     u64 *unmapped);
+int fe_split_all(struct test_fe *fe, struct tdpmmu_cache *cache, u64 addr,
+		 u64 size, unsigned int level, unsigned int flags);
+u64 fe_collapse(struct test_fe *fe, u64 addr, u64 size, unsigned int flags);
+void expect_leaf(struct kunit *test, struct test_fe *fe, u64 addr, u64 oa,
+		 unsigned int level, u32 prot);
+void expect_none(struct kunit *test, struct test_fe *fe, u64 addr);
+
+#endif /* _TDPMMU_TEST_FE_H */
