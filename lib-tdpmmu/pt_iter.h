@@ -123,16 +123,26 @@ static inline bool pt_iter_cond_resched(struct tdpmmu *t, struct pt_iter *it,
 	return true;
 }
 
+/*
+ * Go down into the table at the current entry.  The entry is read again:
+ * the operation may have linked a table here.  If it changed into
+ * anything else (a concurrent collapse made it a leaf, an unlink froze
+ * it), stay on it with the new value, so the operation looks at it again
+ * instead of skipping what is now there.
+ */
 static inline bool pt_iter_step_down(struct pt_iter *it)
 {
 	tdpmmu_pte_t pte;
 
 	if (it->level == it->min_level)
 		return false;
-	/* Re-read: the operation may have linked a table here. */
 	pte = READ_ONCE(*it->ptep);
-	if (!pt_is_table(pte, it->level))
-		return false;
+	if (!pt_is_table(pte, it->level)) {
+		if (pte == it->old)
+			return false;
+		it->old = pte;
+		return true;
+	}
 	it->level--;
 	it->pt_path[it->level] = pt_table(pte);
 	it->addr = round_down(max(it->next_addr, it->addr),
