@@ -33,6 +33,8 @@ struct stat3 {
 
 void bfe_init(struct bfe *b, u32 huge);
 void bfe_fini(struct bfe *b);
+void bfe_lock(struct bfe *b, bool excl);
+void bfe_unlock(struct bfe *b, bool excl);
 double now_ns(void);
 struct stat3 summarize(double *v, int n);
 double floor_ns(unsigned int n);

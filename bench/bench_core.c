@@ -58,6 +58,22 @@ void bfe_init(struct bfe *b, u32 huge)
 	}
 }
 
+void bfe_lock(struct bfe *b, bool excl)
+{
+	if (excl)
+		write_lock(&b->lock);
+	else
+		read_lock(&b->lock);
+}
+
+void bfe_unlock(struct bfe *b, bool excl)
+{
+	if (excl)
+		write_unlock(&b->lock);
+	else
+		read_unlock(&b->lock);
+}
+
 void bfe_fini(struct bfe *b)
 {
 	tdpmmu_root_put(&b->t, b->root);
@@ -130,10 +146,14 @@ void row(const char *op, const char *size, struct stat3 s, const char *peer,
 	fprintf(json, "\"host\": \"userspace\"}");
 }
 
-/* map_range and unmap of @n leaves of @level, batch times per repetition. */
+/*
+ * map_range and unmap of @n leaves of @level, batch times per repetition,
+ * the lock held for read, or for write with @excl.
+ */
 static void bench_map_unmap(const char *size, unsigned int n,
-			    unsigned int level)
+			    unsigned int level, bool excl)
 {
+	unsigned int flags = excl ? TDPMMU_EXCLUSIVE : 0;
 	u64 lsize = tdpmmu_level_size(level), len = n * lsize;
 	u64 stride = level == 1 ? (n == 1 ? SZ_4K : SZ_2M) : SZ_1G;
 	double vm[MAX_REPS], vu[MAX_REPS], t0, floor = floor_ns(n);
@@ -146,34 +166,37 @@ static void bench_map_unmap(const char *size, unsigned int n,
 	bfe_init(&b, BIT(2));
 	for (r = 0; r < reps; r++) {
 		tdpmmu_gather_init(&g);
-		read_lock(&b.lock);
+		bfe_lock(&b, excl);
 		t0 = now_ns();
 		for (i = 0; i < batch; i++) {
 			if (cache.nr < 4) {
-				read_unlock(&b.lock);
+				bfe_unlock(&b, excl);
 				tdpmmu_cache_topup(&b.t, &cache, 16, GFP_KERNEL);
-				read_lock(&b.lock);
+				bfe_lock(&b, excl);
 			}
 			if (tdpmmu_map_range(&b.t, b.root, i * stride,
 					     i * stride, len, TDPMMU_PROT_READ,
-					     0, &cache, &done, &g))
+					     0, flags, &cache, &done, &g))
 				exit(2);
 		}
 		vm[r] = (now_ns() - t0) / batch;
 		t0 = now_ns();
 		for (i = 0; i < batch; i++)
 			if (tdpmmu_unmap(&b.t, b.root, i * stride, len,
-					 n == 1 ? 0 : TDPMMU_UNMAP_TABLES,
+					 flags | (n == 1 ? 0 :
+						  TDPMMU_UNMAP_TABLES),
 					 NULL, &done, &g) || done != len)
 				exit(3);
 		vu[r] = (now_ns() - t0) / batch;
-		read_unlock(&b.lock);
+		bfe_unlock(&b, excl);
 		tdpmmu_gather_finish(&b.t, &g);
 	}
 	tdpmmu_cache_drain(&b.t, &cache);
 	bfe_fini(&b);
-	row("map", size, summarize(vm, reps), NULL, 0, floor);
-	row("unmap", size, summarize(vu, reps), NULL, 0, floor);
+	row(excl ? "map-excl" : "map", size, summarize(vm, reps), NULL, 0,
+	    floor);
+	row(excl ? "unmap-excl" : "unmap", size, summarize(vu, reps), NULL, 0,
+	    floor);
 }
 
 struct fault_arg {
@@ -281,9 +304,11 @@ int main(int argc, char **argv)
 	rcu_register_thread();
 	if (json)
 		fprintf(json, "[");
-	bench_map_unmap("1x4K", 1, 1);
-	bench_map_unmap("256x4K", 256, 1);
-	bench_map_unmap("256x2M", 256, 2);
+	bench_map_unmap("1x4K", 1, 1, false);
+	bench_map_unmap("256x4K", 256, 1, false);
+	bench_map_unmap("256x2M", 256, 2, false);
+	bench_map_unmap("256x4K", 256, 1, true);
+	bench_map_unmap("256x2M", 256, 2, true);
 	bench_fault();
 	bench_split();
 	if (json) {

@@ -24,7 +24,7 @@ static int op_map(struct bfe *b, u64 addr, u64 len, struct tdpmmu_cache *c,
 		  u64 *done, struct tdpmmu_gather *g)
 {
 	return tdpmmu_map_range(&b->t, b->root, addr, addr, len,
-				TDPMMU_PROT_READ, 0, c, done, g);
+				TDPMMU_PROT_READ, 0, 0, c, done, g);
 }
 
 static int op_split_4k(struct bfe *b, u64 addr, u64 len,
@@ -102,16 +102,10 @@ static double time_op(struct bfe *b, bench_op_t fn, bool excl, u64 base,
 					       GFP_KERNEL))
 				exit(5);
 			t0 = now_ns();
-			if (excl)
-				write_lock(&b->lock);
-			else
-				read_lock(&b->lock);
+			bfe_lock(b, excl);
 			ret = fn(b, base + i * stride + off, len - off, &cache,
 				 &done, &g);
-			if (excl)
-				write_unlock(&b->lock);
-			else
-				read_unlock(&b->lock);
+			bfe_unlock(b, excl);
 			t += now_ns() - t0;
 			off += done;
 		} while (ret == -ENOMEM);

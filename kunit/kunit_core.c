@@ -87,8 +87,11 @@ static void tdpmmu_test_errors(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tdpmmu_unmap(&fe->t, fe->root, 0, 0x1000, 8,
 					   NULL, &n, &g), -EINVAL);
 	KUNIT_EXPECT_EQ(test, tdpmmu_map_range(&fe->t, fe->root, 0, 0x10,
-					       0x1000, r, 0, &fe->cache, &n,
+					       0x1000, r, 0, 0, &fe->cache, &n,
 					       &g), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tdpmmu_map_range(&fe->t, fe->root, 0, 0,
+					       0x1000, r, 0, TDPMMU_YIELD,
+					       &fe->cache, &n, &g), -EINVAL);
 	KUNIT_EXPECT_EQ(test, tdpmmu_lookup(&fe->t, fe->root, 1ULL << 48,
 					    &leaf), -EINVAL);
 	read_unlock(&fe->lock);
@@ -149,7 +152,7 @@ static void tdpmmu_test_enomem(struct kunit *test)
 	read_lock(&fe->lock);
 	KUNIT_EXPECT_EQ(test, tdpmmu_map_range(&fe->t, fe->root, 0, 0,
 					       8 * SZ_2M_ULL + SZ_4K_ULL, r, 0,
-					       &fe->cache, &mapped, &g),
+					       0, &fe->cache, &mapped, &g),
 			-ENOMEM);
 	read_unlock(&fe->lock);
 	tdpmmu_gather_finish(&fe->t, &g);
@@ -194,6 +197,24 @@ static void tdpmmu_test_map_range(struct kunit *test)
 	/* The two 4K tables at the ends are only partly covered: kept. */
 	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.tables[1]), 2);
 	KUNIT_EXPECT_GT(test, atomic_read(&fe->flushes), 0);
+
+	/* Exclusive mode: plain stores into the kept tables, same result. */
+	KUNIT_ASSERT_EQ(test, fe_map_range_flags(fe, addr, oa, size, rw,
+						 TDPMMU_EXCLUSIVE, &mapped), 0);
+	KUNIT_EXPECT_EQ(test, mapped, size);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[1]), 2);
+	expect_leaf(test, fe, addr, oa, 1, rw);
+	expect_leaf(test, fe, SZ_1G_ULL, oa + (SZ_1G_ULL - addr), 3, rw);
+	expect_leaf(test, fe, addr + size - SZ_4K_ULL, oa + size - SZ_4K_ULL,
+		    1, rw);
+	KUNIT_EXPECT_EQ(test, fe_map_range_flags(fe, addr - SZ_4K_ULL, 0,
+						 2 * SZ_4K_ULL, rw,
+						 TDPMMU_EXCLUSIVE, &mapped),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, mapped, SZ_4K_ULL);
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, addr - SZ_4K_ULL, size + SZ_4K_ULL,
+				       TDPMMU_UNMAP_TABLES, &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, size + SZ_4K_ULL);
 	fe_destroy(test, fe);
 }
 

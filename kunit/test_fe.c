@@ -103,9 +103,12 @@ int fe_map(struct test_fe *fe, u64 addr, u64 oa, unsigned int level,
 	return fe_map_cache(fe, &fe->cache, addr, oa, level, prot);
 }
 
-/* Map a range, refilling the cache outside the lock as needed. */
-int fe_map_range(struct test_fe *fe, u64 addr, u64 oa, u64 size, u32 prot,
-		 u64 *mapped)
+/*
+ * Map a range, refilling the cache outside the lock as needed; @flags
+ * TDPMMU_EXCLUSIVE takes the lock for write.
+ */
+int fe_map_range_flags(struct test_fe *fe, u64 addr, u64 oa, u64 size,
+		       u32 prot, unsigned int flags, u64 *mapped)
 {
 	struct tdpmmu_gather g;
 	u64 done;
@@ -118,15 +121,21 @@ int fe_map_range(struct test_fe *fe, u64 addr, u64 oa, u64 size, u32 prot,
 					 TDPMMU_CACHE_CAPACITY, GFP_KERNEL);
 		if (ret)
 			break;
-		read_lock(&fe->lock);
+		fe_lock(fe, flags);
 		ret = tdpmmu_map_range(&fe->t, fe->root, addr + *mapped,
 				       oa + *mapped, size - *mapped, prot, 0,
-				       &fe->cache, &done, &g);
-		read_unlock(&fe->lock);
+				       flags, &fe->cache, &done, &g);
+		fe_unlock(fe, flags);
 		*mapped += done;
 	} while (ret == -ENOMEM);
 	tdpmmu_gather_finish(&fe->t, &g);
 	return ret;
+}
+
+int fe_map_range(struct test_fe *fe, u64 addr, u64 oa, u64 size, u32 prot,
+		 u64 *mapped)
+{
+	return fe_map_range_flags(fe, addr, oa, size, prot, 0, mapped);
 }
 
 void fe_lock(struct test_fe *fe, unsigned int flags)

@@ -49,6 +49,8 @@ int fe_map_cache(struct test_fe *fe, struct tdpmmu_cache *cache, u64 addr,
 		 u64 oa, unsigned int level, u32 prot);
 int fe_map(struct test_fe *fe, u64 addr, u64 oa, unsigned int level,
 	   u32 prot);
+int fe_map_range_flags(struct test_fe *fe, u64 addr, u64 oa, u64 size,
+		       u32 prot, unsigned int flags, u64 *mapped);
 int fe_map_range(struct test_fe *fe, u64 addr, u64 oa, u64 size, u32 prot,
 		 u64 *mapped);
 int fe_unmap_cache(struct test_fe *fe, struct tdpmmu_cache *cache, u64 addr,

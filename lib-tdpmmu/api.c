@@ -75,13 +75,15 @@ EXPORT_SYMBOL_GPL(tdpmmu_map);
 
 /**
  * tdpmmu_map_range() - map a physically contiguous range (map_pages-style)
- * @t: the instance; its lock held for read or write
+ * @t: the instance; its lock held for read, or for write with
+ *	TDPMMU_EXCLUSIVE
  * @root: the root
  * @addr: first input address
  * @oa: first output address
  * @size: bytes to map
  * @prot: TDPMMU_PROT_* bits
  * @fmt_bits: format-specific bits
+ * @flags: TDPMMU_EXCLUSIVE or 0
  * @cache: pages for new tables; the caller refills it and calls again
  *	(with the rest of the range) when this returns -ENOMEM
  * @mapped: out: bytes mapped from @addr on, also on error
@@ -89,7 +91,10 @@ EXPORT_SYMBOL_GPL(tdpmmu_map);
  *
  * Uses the largest leaves that alignment and the instance allow.  A new
  * table is filled with plain stores before it is published with one
- * cmpxchg; entries of a table already linked are set with cmpxchg.
+ * cmpxchg.  Entries of a table already linked are set with cmpxchg in
+ * shared mode; in exclusive mode no other thread can write them and
+ * hardware never writes an entry that is not present, so they are set
+ * with plain stores.
  *
  * Return: 0; -EEXIST if something is already mapped at *@mapped;
  * -ENOMEM if @cache ran out; -EAGAIN on a frozen entry; -EINVAL for bad
@@ -97,18 +102,18 @@ EXPORT_SYMBOL_GPL(tdpmmu_map);
  */
 int tdpmmu_map_range(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		     u64 oa, u64 size, u32 prot, u64 fmt_bits,
-		     struct tdpmmu_cache *cache, u64 *mapped,
-		     struct tdpmmu_gather *g)
+		     unsigned int flags, struct tdpmmu_cache *cache,
+		     u64 *mapped, struct tdpmmu_gather *g)
 {
-	lockdep_assert_held(t->lock);
 	*mapped = 0;
-	if (!tdpmmu_range_ok(t, addr, size) ||
+	if (!tdpmmu_flags_ok(t, flags, TDPMMU_EXCLUSIVE) ||
+	    !tdpmmu_range_ok(t, addr, size) ||
 	    oa & (tdpmmu_level_size(1) - 1) || oa + size < oa)
 		return -EINVAL;
 	if (!tdpmmu_prot_ok(prot) || fmt_bits & ~t->fmt->fmt_bits_mask)
 		return -EINVAL;
 	return t->fmt->map_range(t, root, addr, oa, size, prot, fmt_bits,
-				 cache, mapped, g);
+				 flags, cache, mapped, g);
 }
 EXPORT_SYMBOL_GPL(tdpmmu_map_range);
 

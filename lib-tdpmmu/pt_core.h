@@ -279,11 +279,29 @@ static u64 PT_NAME(fill_table)(struct tdpmmu *t, tdpmmu_pte_t *table,
 	return (u64)n * size;
 }
 
+/*
+ * Set the empty entry *@ptep, which held *@old when read, to @new: with
+ * cmpxchg in shared mode, with a plain store in exclusive mode (nobody
+ * else writes; hardware never writes an entry that is not present).
+ */
+static inline bool pt_install(tdpmmu_pte_t *ptep, tdpmmu_pte_t *old,
+			      tdpmmu_pte_t new, bool exclusive)
+{
+	if (!exclusive)
+		return pt_cmpxchg(ptep, old, new);
+	if (READ_ONCE(*ptep) != *old)
+		return false;
+	WRITE_ONCE(*ptep, new);
+	return true;
+}
+
 static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 			      u64 addr, u64 oa, u64 size, u32 prot,
-			      u64 fmt_bits, struct tdpmmu_cache *cache,
-			      u64 *mapped, struct tdpmmu_gather *g)
+			      u64 fmt_bits, unsigned int flags,
+			      struct tdpmmu_cache *cache, u64 *mapped,
+			      struct tdpmmu_gather *g)
 {
+	bool excl = flags & TDPMMU_EXCLUSIVE;
 	struct tdpmmu_leaf leaf = { .prot = prot, .fmt_bits = fmt_bits };
 	long leaves[TDPMMU_MAX_LEVELS + 1] = { 0 }, retries = 0;
 	u64 end = addr + size, lsize, filled;
@@ -314,8 +332,10 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 		if (it.addr >= addr && it.addr + lsize <= end &&
 		    t->leaf_levels & BIT(it.level) &&
 		    !((leaf.addr | leaf.oa) & (lsize - 1))) {
-			if (!pt_cmpxchg(it.ptep, &it.old, pt_mk_leaf(&leaf))) {
+			if (!pt_install(it.ptep, &it.old, pt_mk_leaf(&leaf),
+					excl)) {
 				retries++;
+				it.old = READ_ONCE(*it.ptep);
 				continue;
 			}
 			n = 1;
@@ -324,8 +344,8 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 				leaf.addr += lsize;
 				leaf.oa += lsize;
 				it.old = 0;
-				if (!pt_cmpxchg(it.ptep + 1, &it.old,
-						pt_mk_leaf(&leaf)))
+				if (!pt_install(it.ptep + 1, &it.old,
+						pt_mk_leaf(&leaf), excl))
 					break;
 				pt_iter_run_advance(&it, lsize);
 				n++;
@@ -452,6 +472,39 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 	return ret;
 }
 
+/*
+ * Walk on to the next leaf of a range operation: yield where @flags allow
+ * it and it is due, step into tables and over holes.  Returns 0 at a leaf,
+ * 1 at the end of the walk, -EAGAIN at a frozen entry.
+ */
+static int pt_iter_to_leaf(struct tdpmmu *t, struct pt_iter *it,
+			   unsigned int flags, struct tdpmmu_gather *g)
+{
+	while (it->valid) {
+		if (flags & TDPMMU_YIELD &&
+		    pt_iter_cond_resched(t, it, flags & TDPMMU_EXCLUSIVE, g))
+			continue;
+		if (pt_frozen(it->old))
+			return -EAGAIN;
+		if (pt_is_leaf(it->old, it->level))
+			return 0;
+		pt_iter_next(it, true);
+	}
+	return 1;
+}
+
+/* End a range operation: how far it got, its retries, its result. */
+static int pt_range_end(struct tdpmmu *t, const struct pt_iter *it,
+			u64 addr, u64 size, int ret, long retries, u64 *done)
+{
+	if (ret > 0)
+		ret = 0;
+	*done = ret ? max(it->addr, addr) - addr : size;
+	if (retries)
+		atomic64_add(retries, &t->stats.retries);
+	return ret;
+}
+
 static int PT_NAME(split)(struct tdpmmu *t, struct tdpmmu_root *root,
 			  u64 addr, u64 size, unsigned int level,
 			  unsigned int flags, struct tdpmmu_cache *cache,
@@ -459,31 +512,17 @@ static int PT_NAME(split)(struct tdpmmu *t, struct tdpmmu_root *root,
 {
 	struct pt_iter it;
 	long retries = 0;
-	int ret = 0;
+	int ret;
 
 	rcu_read_lock();
 	pt_iter_start(&it, t, root, addr, addr + size, level + 1);
-	while (it.valid) {
-		if (flags & TDPMMU_YIELD &&
-		    pt_iter_cond_resched(t, &it, flags & TDPMMU_EXCLUSIVE, g))
-			continue;
-		if (pt_frozen(it.old)) {
-			ret = -EAGAIN;
-			break;
-		}
-		if (!pt_is_leaf(it.old, it.level)) {
-			pt_iter_next(&it, true);
-			continue;
-		}
+	while (!(ret = pt_iter_to_leaf(t, &it, flags, g))) {
 		ret = PT_NAME(split_step)(t, &it, cache, &retries);
 		if (ret)
 			break;
 	}
-	*done = ret ? max(it.addr, addr) - addr : size;
 	rcu_read_unlock();
-	if (retries)
-		atomic64_add(retries, &t->stats.retries);
-	return ret;
+	return pt_range_end(t, &it, addr, size, ret, retries, done);
 }
 
 static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
@@ -495,23 +534,12 @@ static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
 	struct pt_iter it;
 	long retries = 0;
 	tdpmmu_pte_t new;
-	int ret = 0;
 	u32 prot;
+	int ret;
 
 	rcu_read_lock();
 	pt_iter_start(&it, t, root, addr, end, 1);
-	while (it.valid) {
-		if (flags & TDPMMU_YIELD &&
-		    pt_iter_cond_resched(t, &it, flags & TDPMMU_EXCLUSIVE, g))
-			continue;
-		if (pt_frozen(it.old)) {
-			ret = -EAGAIN;
-			break;
-		}
-		if (!pt_is_leaf(it.old, it.level)) {
-			pt_iter_next(&it, true);
-			continue;
-		}
+	while (!(ret = pt_iter_to_leaf(t, &it, flags, g))) {
 		lsize = tdpmmu_level_size(it.level);
 		if (it.addr < addr || it.addr + lsize > end) {
 			ret = PT_NAME(split_step)(t, &it, cache, &retries);
@@ -535,11 +563,8 @@ static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
 		}
 		pt_iter_next(&it, false);
 	}
-	*done = ret ? max(it.addr, addr) - addr : size;
 	rcu_read_unlock();
-	if (retries)
-		atomic64_add(retries, &t->stats.retries);
-	return ret;
+	return pt_range_end(t, &it, addr, size, ret, retries, done);
 }
 
 /* Give back the locks a failed collapse took on the first @n children. */

@@ -160,7 +160,7 @@ struct tdpmmu_format {
 		   struct tdpmmu_gather *g);
 	int (*map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 			 u64 addr, u64 oa, u64 size, u32 prot, u64 fmt_bits,
-			 struct tdpmmu_cache *cache, u64 *mapped,
+			 unsigned int flags, struct tdpmmu_cache *cache, u64 *mapped,
 			 struct tdpmmu_gather *g);
 	int (*unmap)(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		     u64 size, unsigned int flags, struct tdpmmu_cache *cache,
@@ -292,8 +292,8 @@ int tdpmmu_map(struct tdpmmu *t, struct tdpmmu_root *root,
 	       struct tdpmmu_gather *g);
 int tdpmmu_map_range(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		     u64 oa, u64 size, u32 prot, u64 fmt_bits,
-		     struct tdpmmu_cache *cache, u64 *mapped,
-		     struct tdpmmu_gather *g);
+		     unsigned int flags, struct tdpmmu_cache *cache,
+		     u64 *mapped, struct tdpmmu_gather *g);
 int tdpmmu_unmap(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		 u64 size, unsigned int flags, struct tdpmmu_cache *cache,
 		 u64 *unmapped, struct tdpmmu_gather *g);
