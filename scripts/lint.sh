@@ -24,16 +24,10 @@ result() {   # result TOOL FILE OUTPUT RC
 		sed 's/^/# /' <<<"$3"
 	fi >>"$TAP"
 }
-# The harness shim mirrors kernel APIs (rwlock_t, macros whose arguments
-# only the kernel uses), so these checks cannot apply to it.
-# SPACING: checkpatch reads "const type *a" in a type-generic macro as a product.
-shim_ignore=SPACING,NEW_TYPEDEFS,MACRO_ARG_UNUSED,MACRO_ARG_REUSE,SINGLE_STATEMENT_DO_WHILE_MACRO
 for f in $files; do
 	rc=0
-	ignore=()
-	[[ $f == selftests/harness/shim/* ]] && ignore=(--ignore "$shim_ignore")
 	out=$("$src/scripts/checkpatch.pl" --no-tree --strict --terse --no-summary \
-		--show-types "${ignore[@]}" -f "$f" 2>&1) || rc=$?
+		--show-types -f "$f" 2>&1) || rc=$?
 	result checkpatch "$f" "$out" "$rc"
 	rc=0
 	out=$("$src/scripts/kernel-doc" -none "$f" 2>&1) || rc=$?

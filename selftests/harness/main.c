@@ -5,8 +5,10 @@
  *
  *   harness [-l] [filter...]   filter: "suite.case" globs, any may match
  */
+#define _GNU_SOURCE	/* pthread_setname_np() */
 #include <fnmatch.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,10 +65,13 @@ static void *shim_thread_fn(void *arg)
 	return NULL;
 }
 
-struct task_struct *shim_kthread_run(int (*fn)(void *), void *data)
+struct task_struct *kthread_run(int (*fn)(void *), void *data,
+				const char *namefmt, ...)
 {
 	struct shim_thread *st = malloc(sizeof(*st));
+	char name[16];		/* the kernel's TASK_COMM_LEN */
 	pthread_t tid;
+	va_list ap;
 
 	if (!st)
 		return ERR_PTR(-ENOMEM);
@@ -76,6 +81,10 @@ struct task_struct *shim_kthread_run(int (*fn)(void *), void *data)
 		free(st);
 		return ERR_PTR(-EAGAIN);
 	}
+	va_start(ap, namefmt);
+	vsnprintf(name, sizeof(name), namefmt, ap);
+	va_end(ap);
+	pthread_setname_np(tid, name);
 	pthread_detach(tid);
 	return (struct task_struct *)st;
 }

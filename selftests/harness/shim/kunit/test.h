@@ -78,11 +78,14 @@ void shim_kunit_fail(struct kunit *test, bool assert, const char *file,
 #define KUNIT_ASSERT_FALSE(t, c)	__SHIM_CMP(t, true, !!(c), ==, 0, "")
 #define KUNIT_ASSERT_NOT_NULL(t, p)	__SHIM_CMP(t, true, !!(p), ==, 1, "")
 
+/* Module metadata: kept as strings, so a typo still fails to compile. */
 #ifndef MODULE_DESCRIPTION
-#define MODULE_DESCRIPTION(x)
+#define MODULE_DESCRIPTION(x)	\
+	static const char __maybe_unused shim_module_description[] = x
 #endif
 #ifndef MODULE_LICENSE
-#define MODULE_LICENSE(x)
+#define MODULE_LICENSE(x)	\
+	static const char __maybe_unused shim_module_license[] = x
 #endif
 
 #endif

@@ -6,60 +6,52 @@
 #include <linux/types.h>
 #include <linux/compiler.h>
 
-/* atomic_t comes from tools <linux/types.h>. */
-typedef struct {
+/* atomic_t comes from tools <linux/types.h>; atomic64_t adds no typedef. */
+struct shim_atomic64 {
 	s64 counter;
-} atomic64_t;
+};
 
-#define __SHIM_ATOMIC_OPS(pfx, type, val)				\
-static inline val pfx##_read(const type *a)				\
-{									\
-	return __atomic_load_n(&a->counter, __ATOMIC_RELAXED);		\
-}									\
-static inline void pfx##_set(type *a, val i)				\
-{									\
-	__atomic_store_n(&a->counter, i, __ATOMIC_RELAXED);		\
-}									\
-static inline void pfx##_add(val i, type *a)				\
-{									\
-	__atomic_add_fetch(&a->counter, i, __ATOMIC_RELAXED);		\
-}									\
-static inline void pfx##_sub(val i, type *a)				\
-{									\
-	__atomic_sub_fetch(&a->counter, i, __ATOMIC_RELAXED);		\
-}									\
-static inline void pfx##_inc(type *a)					\
-{									\
-	pfx##_add(1, a);						\
-}									\
-static inline void pfx##_dec(type *a)					\
-{									\
-	pfx##_sub(1, a);						\
-}									\
-static inline val pfx##_dec_return(type *a)				\
-{									\
-	return __atomic_sub_fetch(&a->counter, 1, __ATOMIC_SEQ_CST);	\
-}									\
-static inline bool pfx##_dec_and_test(type *a)				\
-{									\
-	return pfx##_dec_return(a) == 0;				\
-}									\
-static inline bool pfx##_inc_not_zero(type *a)				\
-{									\
-	val old = pfx##_read(a);					\
-									\
-	do {								\
-		if (!old)						\
-			return false;					\
-	} while (!__atomic_compare_exchange_n(&a->counter, &old,	\
-					      old + 1, false,		\
-					      __ATOMIC_SEQ_CST,		\
-					      __ATOMIC_RELAXED));	\
-	return true;							\
+#define atomic64_t struct shim_atomic64
+
+/*
+ * The __atomic builtins are type-generic, so one set of macros serves
+ * atomic_t and atomic64_t.  Statistics and counts need no ordering
+ * (relaxed); the value-returning read-modify-writes are fully ordered, as
+ * in the kernel.
+ */
+#define atomic_read(a)		__atomic_load_n(&(a)->counter, __ATOMIC_RELAXED)
+#define atomic_set(a, i)	__atomic_store_n(&(a)->counter, i, __ATOMIC_RELAXED)
+#define atomic_add(i, a)	\
+	((void)__atomic_add_fetch(&(a)->counter, i, __ATOMIC_RELAXED))
+#define atomic_sub(i, a)	\
+	((void)__atomic_sub_fetch(&(a)->counter, i, __ATOMIC_RELAXED))
+#define atomic_inc(a)		atomic_add(1, a)
+#define atomic_dec(a)		atomic_sub(1, a)
+#define atomic_dec_return(a)	\
+	__atomic_sub_fetch(&(a)->counter, 1, __ATOMIC_SEQ_CST)
+#define atomic_dec_and_test(a)	(atomic_dec_return(a) == 0)
+
+#define atomic64_read		atomic_read
+#define atomic64_set		atomic_set
+#define atomic64_add		atomic_add
+#define atomic64_sub		atomic_sub
+#define atomic64_inc		atomic_inc
+#define atomic64_dec		atomic_dec
+#define atomic64_dec_return	atomic_dec_return
+#define atomic64_dec_and_test	atomic_dec_and_test
+
+static inline bool atomic_inc_not_zero(atomic_t *a)
+{
+	int old = atomic_read(a);
+
+	do {
+		if (!old)
+			return false;
+	} while (!__atomic_compare_exchange_n(&a->counter, &old, old + 1,
+					      false, __ATOMIC_SEQ_CST,
+					      __ATOMIC_RELAXED));
+	return true;
 }
-
-__SHIM_ATOMIC_OPS(atomic, atomic_t, int)
-__SHIM_ATOMIC_OPS(atomic64, atomic64_t, s64)
 
 #define xchg(p, v)	__atomic_exchange_n(p, v, __ATOMIC_SEQ_CST)
 #define try_cmpxchg64(p, oldp, new)					\

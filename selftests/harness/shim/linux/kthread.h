@@ -3,10 +3,13 @@
 #ifndef _SHIM_LINUX_KTHREAD_H
 #define _SHIM_LINUX_KTHREAD_H
 
+#include <linux/compiler.h>
 #include <linux/err.h>
 
 struct task_struct;
-struct task_struct *shim_kthread_run(int (*fn)(void *), void *data);
-#define kthread_run(fn, data, fmt, ...)	shim_kthread_run(fn, data)
+/* Runs @fn(@data) in a detached pthread named like the kthread would be. */
+struct task_struct *kthread_run(int (*fn)(void *), void *data,
+				const char *namefmt, ...)
+	__printf(3, 4);
 
 #endif

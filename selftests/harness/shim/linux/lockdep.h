@@ -9,12 +9,29 @@
 #include <assert.h>
 #include <linux/spinlock.h>
 
-#define lockdep_assert_held(l)						\
-	assert(__atomic_load_n(&(l)->readers, __ATOMIC_RELAXED) > 0 ||	\
-	       __atomic_load_n(&(l)->writer, __ATOMIC_RELAXED))
-#define lockdep_assert_held_read(l)					\
-	assert(__atomic_load_n(&(l)->readers, __ATOMIC_RELAXED) > 0)
-#define lockdep_assert_held_write(l)					\
-	assert(__atomic_load_n(&(l)->writer, __ATOMIC_RELAXED))
+static inline bool shim_held_read(rwlock_t *l)
+{
+	return __atomic_load_n(&l->readers, __ATOMIC_RELAXED) > 0;
+}
+
+static inline bool shim_held_write(rwlock_t *l)
+{
+	return __atomic_load_n(&l->writer, __ATOMIC_RELAXED);
+}
+
+static inline void lockdep_assert_held(rwlock_t *l)
+{
+	assert(shim_held_read(l) || shim_held_write(l));
+}
+
+static inline void lockdep_assert_held_read(rwlock_t *l)
+{
+	assert(shim_held_read(l));
+}
+
+static inline void lockdep_assert_held_write(rwlock_t *l)
+{
+	assert(shim_held_write(l));
+}
 
 #endif

@@ -6,17 +6,21 @@
 #include_next <linux/spinlock.h>
 #include <pthread.h>
 
-typedef struct {
+/* The kernel's rwlock_t, spelled as a struct so the shim adds no typedef. */
+struct shim_rwlock {
 	pthread_rwlock_t rw;
 	int readers;		/* held for read, atomically counted */
 	int writer;		/* held for write */
-} rwlock_t;
+};
 
-#define rwlock_init(l)	do {					\
-	pthread_rwlock_init(&(l)->rw, NULL);			\
-	(l)->readers = 0;					\
-	(l)->writer = 0;					\
-} while (0)
+#define rwlock_t struct shim_rwlock
+
+static inline void rwlock_init(rwlock_t *l)
+{
+	pthread_rwlock_init(&l->rw, NULL);
+	l->readers = 0;
+	l->writer = 0;
+}
 
 static inline void read_lock(rwlock_t *l)
 {
