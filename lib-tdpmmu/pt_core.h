@@ -666,27 +666,21 @@ static int PT_NAME(collapse)(struct tdpmmu *t, struct tdpmmu_root *root,
 static int PT_NAME(lookup)(struct tdpmmu *t, struct tdpmmu_root *root,
 			   u64 addr, struct tdpmmu_leaf *leaf)
 {
-	tdpmmu_pte_t *table = root->table;
-	unsigned int level = t->levels;
-	tdpmmu_pte_t pte;
+	struct pt_iter it;
 	int ret = -ENOENT;
 
 	rcu_read_lock();
-	for (;;) {
-		pte = READ_ONCE(table[pt_index(addr, level)]);
-		if (!pt_present(pte))
-			break;
-		if (pt_is_leaf(pte, level)) {
-			leaf->level = level;
-			leaf->addr = round_down(addr, tdpmmu_level_size(level));
-			leaf->oa = pt_leaf_oa(pte);
-			leaf->prot = pt_leaf_prot(pte);
-			leaf->fmt_bits = pt_leaf_fmt_bits(pte);
-			ret = 0;
-			break;
-		}
-		table = pt_table(pte);
-		level--;
+	pt_iter_start(&it, t, root, addr, addr + 1, 1);
+	/* Down through tables only: the walk never steps sideways here. */
+	while (pt_is_table(it.old, it.level))
+		pt_iter_next(&it, true);
+	if (pt_is_leaf(it.old, it.level)) {
+		leaf->level = it.level;
+		leaf->addr = it.addr;
+		leaf->oa = pt_leaf_oa(it.old);
+		leaf->prot = pt_leaf_prot(it.old);
+		leaf->fmt_bits = pt_leaf_fmt_bits(it.old);
+		ret = 0;
 	}
 	rcu_read_unlock();
 	return ret;
