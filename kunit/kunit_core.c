@@ -35,7 +35,7 @@ static void tdpmmu_test_map_every_level(struct kunit *test)
 			oa = size * 5;
 			KUNIT_ASSERT_EQ(test, fe_map(fe, addr, oa, level, rw), 0);
 			KUNIT_EXPECT_EQ(test,
-					atomic64_read(&fe->t.stats.leaves[level]),
+					fe_stat(fe, leaves[level]),
 					1);
 			expect_leaf(test, fe, addr, oa, level, rw);
 			expect_leaf(test, fe, addr + size - SZ_4K_ULL,
@@ -84,7 +84,7 @@ static void tdpmmu_test_errors(struct kunit *test)
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, tdpmmu_unmap(&fe->t, fe->root, ~0ULL - 0xfff,
 					   0x2000, 0, NULL, &n, &g), -EINVAL);
-	KUNIT_EXPECT_EQ(test, tdpmmu_unmap(&fe->t, fe->root, 0, 0x1000, 8,
+	KUNIT_EXPECT_EQ(test, tdpmmu_unmap(&fe->t, fe->root, 0, 0x1000, BIT(16),
 					   NULL, &n, &g), -EINVAL);
 	KUNIT_EXPECT_EQ(test, tdpmmu_map_range(&fe->t, fe->root, 0, 0x10,
 					       0x1000, r, 0, 0, &fe->cache, &n,
@@ -98,7 +98,7 @@ static void tdpmmu_test_errors(struct kunit *test)
 	tdpmmu_gather_finish(&fe->t, &g);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fe->flushes), 0);
 	/* Nothing was changed by any of it. */
-	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.tables[3]), 0);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, tables[3]), 0);
 
 	/* Partially covered huge leaf: -EBUSY, nothing removed. */
 	KUNIT_ASSERT_EQ(test, fe_map(fe, SZ_2M_ULL, 0, 2, r), 0);
@@ -176,9 +176,9 @@ static void tdpmmu_test_map_range(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, fe_map_range(fe, addr, oa, size, rw, &mapped), 0);
 	KUNIT_EXPECT_EQ(test, mapped, size);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[3]), 1);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[2]), 2);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[1]), 2);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[3]), 1);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[2]), 2);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[1]), 2);
 	expect_leaf(test, fe, addr, oa, 1, rw);
 	expect_leaf(test, fe, addr + SZ_4K_ULL, oa + SZ_4K_ULL, 2, rw);
 	expect_leaf(test, fe, SZ_1G_ULL, oa + (SZ_1G_ULL - addr), 3, rw);
@@ -195,14 +195,14 @@ static void tdpmmu_test_map_range(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, unmapped, size);
 	expect_none(test, fe, SZ_1G_ULL);
 	/* The two 4K tables at the ends are only partly covered: kept. */
-	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.tables[1]), 2);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, tables[1]), 2);
 	KUNIT_EXPECT_GT(test, atomic_read(&fe->flushes), 0);
 
 	/* Exclusive mode: plain stores into the kept tables, same result. */
 	KUNIT_ASSERT_EQ(test, fe_map_range_flags(fe, addr, oa, size, rw,
 						 TDPMMU_EXCLUSIVE, &mapped), 0);
 	KUNIT_EXPECT_EQ(test, mapped, size);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[1]), 2);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[1]), 2);
 	expect_leaf(test, fe, addr, oa, 1, rw);
 	expect_leaf(test, fe, SZ_1G_ULL, oa + (SZ_1G_ULL - addr), 3, rw);
 	expect_leaf(test, fe, addr + size - SZ_4K_ULL, oa + size - SZ_4K_ULL,
@@ -230,6 +230,7 @@ static void tdpmmu_test_yield(struct kunit *test)
 	struct test_fe *fe = fe_create(test, 4, 0);
 	unsigned int pass, flushes;
 	u64 mapped, unmapped;
+	s64 yields;
 
 	for (pass = 0; pass < 2; pass++) {
 		u64 addr = SZ_1G_ULL - 5 * SZ_4K_ULL;
@@ -240,15 +241,15 @@ static void tdpmmu_test_yield(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, fe_map_range(fe, addr, 0, size,
 						   TDPMMU_PROT_READ, &mapped), 0);
 		fe->t.yield_interval = 1;
-		atomic64_set(&fe->t.stats.yields, 0);
+		yields = fe_stat(fe, yields);
 		flushes = atomic_read(&fe->flushes);
 		KUNIT_EXPECT_EQ(test, fe_unmap(fe, addr, size, flags,
 					       &unmapped), 0);
 		fe->t.yield_interval = 0;
 		KUNIT_EXPECT_EQ(test, unmapped, size);
-		KUNIT_EXPECT_GT(test, atomic64_read(&fe->t.stats.yields), 64);
+		KUNIT_EXPECT_GT(test, fe_stat(fe, yields), yields + 64);
 		KUNIT_EXPECT_GT(test, atomic_read(&fe->flushes), flushes + 64);
-		KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[1]), 0);
+		KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[1]), 0);
 		expect_none(test, fe, addr);
 		expect_none(test, fe, addr + size - SZ_4K_ULL);
 	}
@@ -317,8 +318,8 @@ static void tdpmmu_test_race(struct kunit *test)
 				    base + i * SZ_4K_ULL, 1, TDPMMU_PROT_READ);
 	}
 	/* Exactly one table per 2M span: lost races freed their table. */
-	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.tables[1]), 8);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[1]),
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, tables[1]), 8);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[1]),
 			2 * 4 * TDPMMU_PTES_PER_TABLE);
 	fe_destroy(test, fe);
 }
@@ -331,7 +332,7 @@ static void tdpmmu_test_race(struct kunit *test)
 struct stress_arg {
 	struct test_fe *fe;
 	struct tdpmmu_cache cache;
-	unsigned int role;	/* 0, 1: fault; 2: unmap; 3: lookup */
+	unsigned int role;	/* 0, 1: fault; 2: unmap; 3: lookup; 4, 5: owned */
 	unsigned long ops;
 	unsigned long bad;
 	struct completion done;
@@ -339,6 +340,40 @@ struct stress_arg {
 
 #define STRESS_SPAN	(2 * SZ_2M_ULL)
 #define STRESS_OPS	200000
+
+/*
+ * Map and unmap a range inside half @half of a 2M table with TDPMMU_OWNED
+ * under the shared lock, while the thread owning the other half does the
+ * same in the same leaf table.  Nobody else writes the range, so both
+ * calls must do all of it.
+ */
+static int stress_owned(struct test_fe *fe, struct tdpmmu_cache *cache,
+			unsigned int half, u64 addr)
+{
+	u64 base = half * SZ_1M_ULL, off = addr % SZ_1M_ULL;
+	u64 size = min_t(u64, ((addr >> 12) % 64 + 1) << 12, SZ_1M_ULL - off);
+	struct tdpmmu_leaf leaf;
+	struct tdpmmu_gather g;
+	u64 done, unmapped;
+	int ret;
+
+	tdpmmu_cache_topup(&fe->t, cache, TDPMMU_CACHE_CAPACITY, GFP_KERNEL);
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	ret = tdpmmu_map_range(&fe->t, fe->root, base + off, base + off, size,
+			       TDPMMU_PROT_READ, 0, TDPMMU_OWNED, cache, &done,
+			       &g);
+	if (!ret && done == size &&
+	    !tdpmmu_lookup(&fe->t, fe->root, base + off + size - 1, &leaf) &&
+	    leaf.oa == base + off + size - SZ_4K_ULL)
+		ret = tdpmmu_unmap(&fe->t, fe->root, base + off, size,
+				   TDPMMU_OWNED, NULL, &unmapped, &g);
+	else
+		ret = -EIO;
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	return ret ?: unmapped == size ? 0 : -EIO;
+}
 
 static int stress_thread(void *data)
 {
@@ -364,6 +399,12 @@ static int stress_thread(void *data)
 			ret = fe_unmap(fe, round_down(addr, SZ_2M_ULL),
 				       SZ_2M_ULL, TDPMMU_UNMAP_TABLES, &n);
 			if (ret && ret != -EAGAIN)
+				a->bad++;
+			break;
+		case 4:
+		case 5:
+			ret = stress_owned(fe, &a->cache, a->role - 4, addr);
+			if (ret)
 				a->bad++;
 			break;
 		default:
@@ -401,7 +442,35 @@ static void tdpmmu_test_stress(struct kunit *test)
 		tdpmmu_cache_drain(&fe->t, &a[i].cache);
 	}
 	kunit_info(test, "%d threads x %d operations, %lld retries\n", 4,
-		   STRESS_OPS, atomic64_read(&fe->t.stats.retries));
+		   STRESS_OPS, fe_stat(fe, retries));
+	fe_destroy(test, fe);
+}
+
+/*
+ * Two threads map and unmap with TDPMMU_OWNED in the two halves of one
+ * leaf table, under the shared lock, while a third translates.
+ */
+static void tdpmmu_test_owned_race(struct kunit *test)
+{
+	struct test_fe *fe = fe_create(test, 4, 0);
+	struct stress_arg *a = kunit_kzalloc(test, 3 * sizeof(*a), GFP_KERNEL);
+	struct task_struct *tsk;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	for (i = 0; i < 3; i++) {
+		a[i].fe = fe;
+		a[i].role = i + 3;
+		init_completion(&a[i].done);
+		tsk = kthread_run(stress_thread, &a[i], "tdpmmu-owned%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(tsk));
+	}
+	for (i = 0; i < 3; i++) {
+		wait_for_completion(&a[i].done);
+		KUNIT_EXPECT_EQ(test, a[i].bad, 0);
+		tdpmmu_cache_drain(&fe->t, &a[i].cache);
+	}
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[1]), 0);
 	fe_destroy(test, fe);
 }
 
@@ -460,8 +529,11 @@ static void tdpmmu_test_random(struct kunit *test)
 				     (addr & (SZ_1G_ULL - 1));
 			idx = addr;
 			entry = mt_find(&mt, &idx, addr + size - 1);
-			ret = fe_map_range(fe, addr, oa, size,
-					   TDPMMU_PROT_READ, &done);
+			/* Single-threaded: every caller owns its range. */
+			ret = fe_map_range_flags(fe, addr, oa, size,
+						 TDPMMU_PROT_READ,
+						 r & 16 ? TDPMMU_OWNED : 0,
+						 &done);
 			if (!entry) {
 				KUNIT_ASSERT_EQ(test, ret, 0);
 				KUNIT_ASSERT_EQ(test, done, size);
@@ -512,7 +584,8 @@ static void tdpmmu_test_random(struct kunit *test)
 			rcu_read_unlock();
 			ret = fe_unmap_cache(fe, r & 8 ? &fe->cache : NULL,
 					     addr, size,
-					     r & 2 ? TDPMMU_UNMAP_TABLES : 0,
+					     (r & 2 ? TDPMMU_UNMAP_TABLES : 0) |
+					     (r & 16 ? TDPMMU_OWNED : 0),
 					     &done);
 			KUNIT_ASSERT_EQ(test, ret, 0);
 			KUNIT_ASSERT_EQ(test, done, expect);
@@ -537,8 +610,8 @@ static void tdpmmu_test_random(struct kunit *test)
 		}
 	}
 	kunit_info(test, "%lu operations, %lu lookups checked, %lld splits, %lld collapses\n",
-		   ops, checks, atomic64_read(&fe->t.stats.splits),
-		   atomic64_read(&fe->t.stats.collapses));
+		   ops, checks, fe_stat(fe, splits),
+		   fe_stat(fe, collapses));
 	mtree_destroy(&mt);
 	fe_destroy(test, fe);
 }
@@ -551,6 +624,7 @@ static struct kunit_case tdpmmu_core_cases[] = {
 	KUNIT_CASE(tdpmmu_test_yield),
 	KUNIT_CASE(tdpmmu_test_race),
 	KUNIT_CASE(tdpmmu_test_stress),
+	KUNIT_CASE(tdpmmu_test_owned_race),
 	KUNIT_CASE_SLOW(tdpmmu_test_random),
 	{}
 };

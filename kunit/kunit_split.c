@@ -51,11 +51,6 @@ static int fe_protect(struct test_fe *fe, u64 addr, u64 size, u32 set,
 	return ret;
 }
 
-static s64 rd(atomic64_t *v)
-{
-	return atomic64_read(v);
-}
-
 /* Every 4K page of [addr, addr + size) maps oa + offset with @prot. */
 static void expect_range(struct kunit *test, struct test_fe *fe, u64 addr,
 			 u64 size, u64 oa, u32 prot)
@@ -98,13 +93,13 @@ static void tdpmmu_test_split_hitless(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fe_split(fe, base + 3 * SZ_2M_ULL + SZ_4K_ULL,
 				       SZ_4K_ULL, 1, 0, &done), 0);
 	KUNIT_EXPECT_EQ(test, done, SZ_4K_ULL);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.splits), 2);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[3]), 0);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[2]), 511);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 512);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.tables[3]), 1);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.tables[2]), 1);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.tables[1]), 1);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, splits), 2);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[3]), 0);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[2]), 511);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[1]), 512);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, tables[3]), 1);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, tables[2]), 1);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, tables[1]), 1);
 	/* Hitless: same translations, same bits, no flush. */
 	KUNIT_EXPECT_EQ(test, atomic_read(&fe->flushes), flushes);
 	expect_range(test, fe, base, SZ_1G_ULL, oa, RW);
@@ -119,7 +114,7 @@ static void tdpmmu_test_split_hitless(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fe_split(fe, base + 3 * SZ_2M_ULL, SZ_2M_ULL, 1,
 				       0, &done), 0);
 	KUNIT_EXPECT_EQ(test, done, SZ_2M_ULL);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.splits), 2);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, splits), 2);
 
 	/* Bad arguments. */
 	KUNIT_EXPECT_EQ(test, fe_split(fe, base, SZ_2M_ULL, 0, 0, &done),
@@ -169,14 +164,14 @@ static void tdpmmu_test_split_eager(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, fe_map_range(fe, 0, SZ_1G_ULL, 8 * SZ_2M_ULL, RW,
 					   &mapped), 0);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[2]), 8);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[2]), 8);
 	tdpmmu_cache_drain(&fe->t, &fe->cache);
 	KUNIT_ASSERT_EQ(test, tdpmmu_cache_topup(&fe->t, &fe->cache, 3,
 						 GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, fe_split(fe, 0, 8 * SZ_2M_ULL, 1, 0, &done),
 			-ENOMEM);
 	KUNIT_EXPECT_EQ(test, done, 3 * SZ_2M_ULL);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[2]), 5);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[2]), 5);
 	expect_range(test, fe, 0, 8 * SZ_2M_ULL, SZ_1G_ULL, RW);
 	expect_leaf(test, fe, 3 * SZ_2M_ULL, SZ_1G_ULL + 3 * SZ_2M_ULL, 2, RW);
 
@@ -184,10 +179,10 @@ static void tdpmmu_test_split_eager(struct kunit *test)
 	fe->t.yield_interval = 1;
 	KUNIT_EXPECT_EQ(test, fe_split_all(fe, &cache, 3 * SZ_2M_ULL,
 					   5 * SZ_2M_ULL, 1, TDPMMU_YIELD), 0);
-	KUNIT_EXPECT_GT(test, rd(&fe->t.stats.yields), 0);
+	KUNIT_EXPECT_GT(test, fe_stat(fe, yields), 0);
 	fe->t.yield_interval = 0;
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[2]), 0);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 8 * 512);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[2]), 0);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[1]), 8 * 512);
 	expect_range(test, fe, 0, 8 * SZ_2M_ULL, SZ_1G_ULL, RW);
 
 	/* Exclusive mode: a 1G leaf down to 2M. */
@@ -195,7 +190,7 @@ static void tdpmmu_test_split_eager(struct kunit *test)
 					   &mapped), 0);
 	KUNIT_EXPECT_EQ(test, fe_split_all(fe, &cache, SZ_1G_ULL, SZ_1G_ULL, 2,
 					   TDPMMU_EXCLUSIVE), 0);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[2]), 512);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[2]), 512);
 	expect_range(test, fe, SZ_1G_ULL, SZ_4K_ULL * 16, 0, RW);
 	tdpmmu_cache_drain(&fe->t, &cache);
 	KUNIT_EXPECT_EQ(test, fe_unmap(fe, 0, 2 * SZ_1G_ULL,
@@ -234,7 +229,7 @@ static void tdpmmu_test_split_fail_nth(struct kunit *test)
 					       &done);
 			KUNIT_EXPECT_EQ(test, ret, n < 2 ? -ENOMEM : 0);
 			KUNIT_EXPECT_EQ(test, done, n < 2 ? 0 : SZ_4K_ULL);
-			KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.splits),
+			KUNIT_EXPECT_EQ(test, fe_stat(fe, splits),
 					min(n, 2U));
 			if (op && n == 2)
 				expect_none(test, fe, addr);
@@ -280,8 +275,8 @@ static void tdpmmu_test_partial_unmap(struct kunit *test)
 		     3 * SZ_1G_ULL + SZ_2M_ULL + SZ_4K_ULL, RW);
 	expect_leaf(test, fe, base + 2 * SZ_2M_ULL,
 		    3 * SZ_1G_ULL + 2 * SZ_2M_ULL, 2, RW);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 2 * 511);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[2]), 510);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[1]), 2 * 511);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[2]), 510);
 	KUNIT_EXPECT_EQ(test, fe_unmap(fe, base, SZ_1G_ULL, TDPMMU_UNMAP_TABLES,
 				       &unmapped), 0);
 	KUNIT_EXPECT_EQ(test, unmapped, SZ_1G_ULL - 2 * SZ_4K_ULL);
@@ -369,7 +364,7 @@ static void tdpmmu_test_collapse(struct kunit *test)
 				0);
 		KUNIT_EXPECT_EQ(test, fe_collapse(fe, base, SZ_2M_ULL - SZ_4K_ULL,
 						  flags), 0);
-		KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 512);
+		KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[1]), 512);
 		expect_range(test, fe, base, SZ_2M_ULL, oa, RW);
 
 		flushes = atomic_read(&fe->flushes);
@@ -378,17 +373,17 @@ static void tdpmmu_test_collapse(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, atomic_read(&fe->flushes), flushes + 1);
 		expect_leaf(test, fe, base, oa, 2, RW);
 		expect_range(test, fe, base, SZ_2M_ULL, oa, RW);
-		KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 0);
-		KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.tables[1]), 0);
+		KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[1]), 0);
+		KUNIT_EXPECT_EQ(test, fe_stat(fe, tables[1]), 0);
 		KUNIT_EXPECT_EQ(test, fe_unmap(fe, base, SZ_2M_ULL, 0, &done),
 				0);
 	}
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.collapses), 2);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, collapses), 2);
 
 	/* Output not aligned to 2M: never collapsed. */
 	KUNIT_EXPECT_EQ(test, fe_map_range(fe, base, oa + SZ_4K_ULL, SZ_2M_ULL,
 					   RW, &done), 0);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 512);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[1]), 512);
 	KUNIT_EXPECT_EQ(test, fe_collapse(fe, base, SZ_2M_ULL, 0), 0);
 	KUNIT_EXPECT_EQ(test, fe_unmap(fe, base, SZ_1G_ULL, TDPMMU_UNMAP_TABLES,
 				       &done), 0);
@@ -397,7 +392,7 @@ static void tdpmmu_test_collapse(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, fe_map(fe, base, oa, 3, RW), 0);
 	KUNIT_EXPECT_EQ(test, fe_split_all(fe, &cache, base, SZ_1G_ULL, 1, 0),
 			0);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 512 * 512);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[1]), 512 * 512);
 	flushes = atomic_read(&fe->flushes);
 	fe->t.yield_interval = 64;
 	KUNIT_EXPECT_EQ(test, fe_collapse(fe, 0, 4 * SZ_1G_ULL, TDPMMU_YIELD),
@@ -406,12 +401,12 @@ static void tdpmmu_test_collapse(struct kunit *test)
 	KUNIT_EXPECT_GT(test, atomic_read(&fe->flushes), flushes);
 	expect_leaf(test, fe, base + SZ_4K_ULL * 77, oa + SZ_4K_ULL * 77, 3,
 		    RW);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[1]), 0);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[2]), 0);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.leaves[3]), 1);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.tables[1]), 0);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.tables[2]), 0);
-	KUNIT_EXPECT_EQ(test, rd(&fe->t.stats.tables[3]), 1);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[1]), 0);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[2]), 0);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, leaves[3]), 1);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, tables[1]), 0);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, tables[2]), 0);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, tables[3]), 1);
 	tdpmmu_cache_drain(&fe->t, &cache);
 	KUNIT_EXPECT_EQ(test, fe_unmap(fe, base, SZ_1G_ULL, TDPMMU_UNMAP_TABLES,
 				       &done), 0);
@@ -583,8 +578,8 @@ static void run_checker(struct kunit *test, const struct tdpmmu_format *fmt)
 	if (!fmt->split_bbm)
 		KUNIT_EXPECT_EQ(test, misses, 0);
 	kunit_info(test, "%s: %lu lookups, %lu misses, %lld splits, %lld collapses\n",
-		   fmt->name, walks, misses, rd(&fe->t.stats.splits),
-		   rd(&fe->t.stats.collapses));
+		   fmt->name, walks, misses, fe_stat(fe, splits),
+		   fe_stat(fe, collapses));
 	/* Everything is back: one collapse recovers the 1G leaf. */
 	fe_collapse(fe, CHK_BASE, SZ_1G_ULL, 0);
 	expect_leaf(test, fe, CHK_BASE, CHK_OA, 3, RW);

@@ -5,6 +5,7 @@
 #include <kunit/test.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/tdpmmu.h>
 
@@ -66,15 +67,19 @@ struct test_fe *fe_create(struct kunit *test, unsigned int levels,
 /* Tear down and check that every table page came back. */
 void fe_destroy(struct kunit *test, struct test_fe *fe)
 {
+	struct tdpmmu_stats sum;
 	unsigned int i;
 
 	tdpmmu_cache_drain(&fe->t, &fe->cache);
 	tdpmmu_root_put(&fe->t, fe->root);
+	/* The tables the root put handed to RCU, freed before counting. */
+	rcu_barrier();
+	tdpmmu_stats_read(&fe->t, &sum);
 	tdpmmu_destroy(&fe->t);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.pages), 0);
+	KUNIT_EXPECT_EQ(test, sum.pages, 0);
 	for (i = 0; i <= TDPMMU_MAX_LEVELS; i++) {
-		KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.tables[i]), 0);
-		KUNIT_EXPECT_EQ(test, atomic64_read(&fe->t.stats.leaves[i]), 0);
+		KUNIT_EXPECT_EQ(test, sum.tables[i], 0);
+		KUNIT_EXPECT_EQ(test, sum.leaves[i], 0);
 	}
 }
 

@@ -14,6 +14,7 @@ extern const struct tdpmmu_format tdpmmu_mock_format;
 extern const struct tdpmmu_format tdpmmu_mock_bbm_format;
 
 #define SZ_4K_ULL	BIT_ULL(12)
+#define SZ_1M_ULL	BIT_ULL(20)
 #define SZ_2M_ULL	BIT_ULL(21)
 #define SZ_1G_ULL	BIT_ULL(30)
 
@@ -36,6 +37,14 @@ struct test_fe {
 	atomic_t allocs;
 	atomic_t fail_alloc_after;
 };
+
+/* Counter @field (e.g. leaves[1]) of @fe's instance, summed over CPUs. */
+#define fe_stat(fe, field) ({					\
+	struct tdpmmu_stats __sum;				\
+								\
+	tdpmmu_stats_read(&(fe)->t, &__sum);			\
+	__sum.field;						\
+})
 
 struct test_fe *fe_create_fmt(struct kunit *test,
 			      const struct tdpmmu_format *fmt,

@@ -83,7 +83,7 @@ EXPORT_SYMBOL_GPL(tdpmmu_map);
  * @size: bytes to map
  * @prot: TDPMMU_PROT_* bits
  * @fmt_bits: format-specific bits
- * @flags: TDPMMU_EXCLUSIVE or 0
+ * @flags: TDPMMU_EXCLUSIVE, TDPMMU_OWNED, or 0
  * @cache: pages for new tables; the caller refills it and calls again
  *	(with the rest of the range) when this returns -ENOMEM
  * @mapped: out: bytes mapped from @addr on, also on error
@@ -92,9 +92,10 @@ EXPORT_SYMBOL_GPL(tdpmmu_map);
  * Uses the largest leaves that alignment and the instance allow.  A new
  * table is filled with plain stores before it is published with one
  * cmpxchg.  Entries of a table already linked are set with cmpxchg in
- * shared mode; in exclusive mode no other thread can write them and
- * hardware never writes an entry that is not present, so they are set
- * with plain stores.
+ * shared mode.  In exclusive mode, or with TDPMMU_OWNED (the caller
+ * promises that no other operation writes this range meanwhile), no other
+ * thread writes them and hardware never writes an entry that is not
+ * present, so they are set with plain stores.
  *
  * Return: 0; -EEXIST if something is already mapped at *@mapped;
  * -ENOMEM if @cache ran out; -EAGAIN on a frozen entry; -EINVAL for bad
@@ -106,7 +107,7 @@ int tdpmmu_map_range(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		     u64 *mapped, struct tdpmmu_gather *g)
 {
 	*mapped = 0;
-	if (!tdpmmu_flags_ok(t, flags, TDPMMU_EXCLUSIVE) ||
+	if (!tdpmmu_flags_ok(t, flags, TDPMMU_EXCLUSIVE | TDPMMU_OWNED) ||
 	    !tdpmmu_range_ok(t, addr, size) ||
 	    oa & (tdpmmu_level_size(1) - 1) || oa + size < oa)
 		return -EINVAL;
@@ -127,7 +128,9 @@ EXPORT_SYMBOL_GPL(tdpmmu_map_range);
  * @flags: TDPMMU_UNMAP_TABLES to also unlink tables the range covers;
  *	TDPMMU_YIELD to allow dropping the lock to reschedule (the gather is
  *	finished first, so everything removed so far is flushed);
- *	TDPMMU_EXCLUSIVE when the lock is held for write rather than for read
+ *	TDPMMU_EXCLUSIVE when the lock is held for write rather than for read;
+ *	TDPMMU_OWNED when no other operation writes the range meanwhile, so
+ *	that leaves hardware cannot change are cleared with plain stores
  * @cache: pages to split a huge leaf the range covers only in part, or
  *	NULL to stop there with -EBUSY
  * @unmapped: out: bytes of leaves removed, counted from @addr on
@@ -148,7 +151,7 @@ int tdpmmu_unmap(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 {
 	*unmapped = 0;
 	if (!tdpmmu_flags_ok(t, flags, TDPMMU_UNMAP_TABLES | TDPMMU_YIELD |
-				       TDPMMU_EXCLUSIVE) ||
+				       TDPMMU_EXCLUSIVE | TDPMMU_OWNED) ||
 	    !tdpmmu_range_ok(t, addr, size))
 		return -EINVAL;
 	return t->fmt->unmap(t, root, addr, size, flags, cache, unmapped, g);

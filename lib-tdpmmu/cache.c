@@ -29,7 +29,7 @@ int tdpmmu_cache_topup(struct tdpmmu *t, struct tdpmmu_cache *cache,
 		table = t->ops->alloc_table(t, gfp);
 		if (!table)
 			return -ENOMEM;
-		atomic64_inc(&t->stats.pages);
+		tdpmmu_stat_add(t, pages, 1);
 		cache->tables[cache->nr++] = table;
 	}
 	return 0;
@@ -45,7 +45,7 @@ void tdpmmu_cache_drain(struct tdpmmu *t, struct tdpmmu_cache *cache)
 {
 	while (cache->nr) {
 		t->ops->free_table(t, cache->tables[--cache->nr]);
-		atomic64_dec(&t->stats.pages);
+		tdpmmu_stat_add(t, pages, -1);
 	}
 }
 EXPORT_SYMBOL_GPL(tdpmmu_cache_drain);

@@ -8,8 +8,10 @@
 #include <linux/export.h>
 #include <linux/gfp.h>
 #include <linux/lockdep.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 /**
  * tdpmmu_init() - set up an instance
@@ -19,14 +21,12 @@
  * @ops: front-end callbacks
  * @lock: the front-end's lock; held for read or write around operations
  *
- * Return: 0, or -EINVAL if @params does not fit @fmt.
+ * Return: 0, -EINVAL if @params does not fit @fmt, -ENOMEM.
  */
 int tdpmmu_init(struct tdpmmu *t, const struct tdpmmu_format *fmt,
 		const struct tdpmmu_params *params,
 		const struct tdpmmu_ops *ops, rwlock_t *lock)
 {
-	unsigned int i;
-
 	if (!fmt || !params || !ops || !lock || !ops->alloc_table ||
 	    !ops->free_table || !ops->flush)
 		return -EINVAL;
@@ -46,16 +46,10 @@ int tdpmmu_init(struct tdpmmu *t, const struct tdpmmu_format *fmt,
 	t->leaf_levels = BIT(1) | params->huge_levels;
 	spin_lock_init(&t->roots_lock);
 	INIT_LIST_HEAD(&t->roots);
-	for (i = 0; i <= TDPMMU_MAX_LEVELS; i++) {
-		atomic64_set(&t->stats.tables[i], 0);
-		atomic64_set(&t->stats.leaves[i], 0);
-	}
-	atomic64_set(&t->stats.pages, 0);
-	atomic64_set(&t->stats.retries, 0);
-	atomic64_set(&t->stats.yields, 0);
 	t->yield_interval = 0;
-	atomic64_set(&t->stats.splits, 0);
-	atomic64_set(&t->stats.collapses, 0);
+	t->stats = alloc_percpu(struct tdpmmu_stats);
+	if (!t->stats)
+		return -ENOMEM;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(tdpmmu_init);
@@ -70,11 +64,39 @@ EXPORT_SYMBOL_GPL(tdpmmu_init);
  */
 void tdpmmu_destroy(struct tdpmmu *t)
 {
+	struct tdpmmu_stats sum;
+
 	WARN_ON_ONCE(!list_empty(&t->roots));
 	rcu_barrier();
-	WARN_ON_ONCE(atomic64_read(&t->stats.pages));
+	tdpmmu_stats_read(t, &sum);
+	WARN_ON_ONCE(sum.pages);
+	free_percpu(t->stats);
+	t->stats = NULL;
 }
 EXPORT_SYMBOL_GPL(tdpmmu_destroy);
+
+/**
+ * tdpmmu_stats_read() - sum an instance's counters over all CPUs
+ * @t: the instance
+ * @sum: filled with the totals
+ *
+ * Counters that operations running now are changing may be off by their
+ * changes; the totals are exact when no operation runs.
+ */
+void tdpmmu_stats_read(const struct tdpmmu *t, struct tdpmmu_stats *sum)
+{
+	const s64 *c;
+	s64 *s = (s64 *)sum;
+	unsigned int i, cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		c = (const s64 *)per_cpu_ptr(t->stats, cpu);
+		for (i = 0; i < sizeof(*sum) / sizeof(s64); i++)
+			s[i] += c[i];
+	}
+}
+EXPORT_SYMBOL_GPL(tdpmmu_stats_read);
 
 /**
  * tdpmmu_root_alloc() - allocate an empty root with one reference
@@ -97,8 +119,8 @@ struct tdpmmu_root *tdpmmu_root_alloc(struct tdpmmu *t, unsigned long tag,
 		kfree(root);
 		return NULL;
 	}
-	atomic64_inc(&t->stats.pages);
-	atomic64_inc(&t->stats.tables[t->levels]);
+	tdpmmu_stat_add(t, pages, 1);
+	tdpmmu_stat_add(t, tables[t->levels], 1);
 	atomic_set(&root->refcount, 1);
 	root->tag = tag;
 	spin_lock(&t->roots_lock);
@@ -159,7 +181,7 @@ void tdpmmu_root_put(struct tdpmmu *t, struct tdpmmu_root *root)
 
 	tdpmmu_gather_init(&g);
 	t->fmt->zap_root(t, root, &g);
-	atomic64_dec(&t->stats.tables[t->levels]);
+	tdpmmu_stat_add(t, tables[t->levels], -1);
 	tdpmmu_gather_add_table(t, &g, root->table);
 	tdpmmu_gather_finish(t, &g);
 	kfree(root);

@@ -109,6 +109,22 @@ static inline tdpmmu_pte_t pt_leaf_set_prot(tdpmmu_pte_t pte, u32 prot)
 	return pte;
 }
 
+/* The leaf after @pte in its table: the next @level-sized output range. */
+static inline tdpmmu_pte_t pt_leaf_next(tdpmmu_pte_t pte, unsigned int level)
+{
+	return pte + tdpmmu_level_size(level);
+}
+
+/*
+ * Whether hardware may still change leaf @pte (set an accessed or dirty
+ * bit), so that clearing it must be atomic to keep what it set.  The mock
+ * has no such bits.
+ */
+static inline bool pt_volatile(tdpmmu_pte_t pte)
+{
+	return false;
+}
+
 /* Entry @i of the level-(@level - 1) table that replaces huge leaf @pte. */
 static inline tdpmmu_pte_t pt_split_child(tdpmmu_pte_t pte, unsigned int level,
 					  unsigned int i)

@@ -72,7 +72,7 @@ static void tdpmmu_free_table_rcu(struct rcu_head *head)
 
 	page->index = 0;
 	t->ops->free_table(t, page_address(page));
-	atomic64_dec(&t->stats.pages);
+	tdpmmu_stat_add(t, pages, -1);
 }
 
 /**

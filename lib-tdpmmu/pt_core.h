@@ -58,8 +58,10 @@ static inline bool pt_cmpxchg(tdpmmu_pte_t *ptep, tdpmmu_pte_t *old,
  * entry, present or not, is exchanged with the sentinel: a thread still
  * inside this table (it read the parent entry before it was frozen) then
  * fails its cmpxchg and backs off, instead of installing a leaf into a
- * table that is about to be freed.  @exclusive: nobody else can reach the
- * table (root teardown), plain reads suffice.
+ * table that is about to be freed.  @exclusive: no other thread can write
+ * the table (the lock held for write, an owned range, root teardown), so
+ * plain reads suffice, and only entries hardware may still change are
+ * exchanged, to keep the bits it sets until the flush.
  */
 static void PT_NAME(free_subtree)(struct tdpmmu *t, tdpmmu_pte_t *table,
 				  unsigned int level, u64 addr, bool exclusive,
@@ -71,9 +73,8 @@ static void PT_NAME(free_subtree)(struct tdpmmu *t, tdpmmu_pte_t *table,
 	tdpmmu_pte_t old;
 
 	for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++, addr += size) {
-		if (exclusive)
-			old = READ_ONCE(table[i]);
-		else
+		old = READ_ONCE(table[i]);
+		if (!exclusive || pt_volatile(old))
 			old = xchg(&table[i], PT_FROZEN);
 		if (!pt_present(old))
 			continue;
@@ -83,11 +84,11 @@ static void PT_NAME(free_subtree)(struct tdpmmu *t, tdpmmu_pte_t *table,
 		}
 		PT_NAME(free_subtree)(t, pt_table(old), level - 1, addr,
 				      exclusive, g, unmapped);
-		atomic64_dec(&t->stats.tables[level - 1]);
+		tdpmmu_stat_add(t, tables[level - 1], -1);
 		tdpmmu_gather_add_table(t, g, pt_table(old));
 	}
 	if (leaves) {
-		atomic64_sub(leaves, &t->stats.leaves[level]);
+		tdpmmu_stat_add(t, leaves[level], -leaves);
 		*unmapped += leaves * size;
 		g->leaf_levels |= BIT(level);
 	}
@@ -101,9 +102,9 @@ static inline void pt_count(struct tdpmmu *t, const long *leaves, int sign,
 
 	for (l = 1; l <= TDPMMU_MAX_LEVELS; l++)
 		if (leaves[l])
-			atomic64_add(sign * leaves[l], &t->stats.leaves[l]);
+			tdpmmu_stat_add(t, leaves[l], sign * leaves[l]);
 	if (retries)
-		atomic64_add(retries, &t->stats.retries);
+		tdpmmu_stat_add(t, retries, retries);
 }
 
 /* Link a fresh table at the iterator's (non-present) entry. */
@@ -113,7 +114,7 @@ static int PT_NAME(link_table)(struct tdpmmu *t, struct pt_iter *it,
 	if (!pt_cmpxchg(it->ptep, &it->old, pt_mk_table(table)))
 		return -EAGAIN;
 	pt_sync(t, it->ptep, 1);
-	atomic64_inc(&t->stats.tables[it->level - 1]);
+	tdpmmu_stat_add(t, tables[it->level - 1], 1);
 	return 0;
 }
 
@@ -170,10 +171,10 @@ static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
 	}
 	pt_sync(t, it->ptep, 1);
 	it->old = new;
-	atomic64_inc(&t->stats.tables[level - 1]);
-	atomic64_add(TDPMMU_PTES_PER_TABLE, &t->stats.leaves[level - 1]);
-	atomic64_dec(&t->stats.leaves[level]);
-	atomic64_inc(&t->stats.splits);
+	tdpmmu_stat_add(t, tables[level - 1], 1);
+	tdpmmu_stat_add(t, leaves[level - 1], TDPMMU_PTES_PER_TABLE);
+	tdpmmu_stat_add(t, leaves[level], -1);
+	tdpmmu_stat_add(t, splits, 1);
 	return 0;
 }
 
@@ -220,11 +221,11 @@ static int PT_NAME(map)(struct tdpmmu *t, struct tdpmmu_root *root,
 				break;
 			}
 			if (!pt_cmpxchg(it.ptep, &it.old, new)) {
-				atomic64_inc(&t->stats.retries);
+				tdpmmu_stat_add(t, retries, 1);
 				continue;
 			}
 			pt_sync(t, it.ptep, 1);
-			atomic64_inc(&t->stats.leaves[it.level]);
+			tdpmmu_stat_add(t, leaves[it.level], 1);
 			ret = 0;
 			break;
 		}
@@ -240,7 +241,7 @@ static int PT_NAME(map)(struct tdpmmu *t, struct tdpmmu_root *root,
 			}
 			if (PT_NAME(link_table)(t, &it, table)) {
 				tdpmmu_cache_return(cache, table);
-				atomic64_inc(&t->stats.retries);
+				tdpmmu_stat_add(t, retries, 1);
 				continue;
 			}
 		}
@@ -264,35 +265,90 @@ static u64 PT_NAME(fill_table)(struct tdpmmu *t, tdpmmu_pte_t *table,
 	u64 span_end = round_down(addr, size * TDPMMU_PTES_PER_TABLE) +
 		       size * TDPMMU_PTES_PER_TABLE;
 	unsigned int i = pt_index(addr, level), n = 0;
+	tdpmmu_pte_t pte;
 
 	if (!(t->leaf_levels & BIT(level)) ||
 	    (addr | (addr + oa_delta)) & (size - 1))
 		return 0;
 	end = min(end, span_end);
 	leaf->level = level;
+	leaf->addr = addr;
+	leaf->oa = addr + oa_delta;
+	pte = pt_mk_leaf(leaf);
 	for (; addr + size <= end; addr += size, i++, n++) {
-		leaf->addr = addr;
-		leaf->oa = addr + oa_delta;
-		table[i] = pt_mk_leaf(leaf);
+		table[i] = pte;
+		pte = pt_leaf_next(pte, level);
 	}
-	atomic64_add(n, &t->stats.leaves[level]);
+	tdpmmu_stat_add(t, leaves[level], n);
 	return (u64)n * size;
 }
 
 /*
  * Set the empty entry *@ptep, which held *@old when read, to @new: with
- * cmpxchg in shared mode, with a plain store in exclusive mode (nobody
- * else writes; hardware never writes an entry that is not present).
+ * cmpxchg when others may write it, with a plain store when @plain says
+ * nobody does (the lock held for write, or the caller owns the range);
+ * hardware never writes an entry that is not present.
  */
 static inline bool pt_install(tdpmmu_pte_t *ptep, tdpmmu_pte_t *old,
-			      tdpmmu_pte_t new, bool exclusive)
+			      tdpmmu_pte_t new, bool plain)
 {
-	if (!exclusive)
+	if (!plain)
 		return pt_cmpxchg(ptep, old, new);
 	if (READ_ONCE(*ptep) != *old)
 		return false;
 	WRITE_ONCE(*ptep, new);
 	return true;
+}
+
+/*
+ * Clear leaf *@ptep, which held *@old when read.  A plain store is enough
+ * when no software writer races (@plain) and hardware cannot set a bit in
+ * it meanwhile; otherwise cmpxchg, so that nothing hardware set is lost.
+ */
+static inline bool pt_clear(tdpmmu_pte_t *ptep, tdpmmu_pte_t *old, bool plain)
+{
+	if (!plain || pt_volatile(*old))
+		return pt_cmpxchg(ptep, old, 0);
+	WRITE_ONCE(*ptep, 0);
+	return true;
+}
+
+/*
+ * Install the leaves that follow @pte, at @ptep[0..@room), while the
+ * entries are empty.  Returns how many it installed.
+ */
+static inline unsigned int pt_install_run(tdpmmu_pte_t *ptep, tdpmmu_pte_t pte,
+					  unsigned int level,
+					  unsigned int room, bool plain)
+{
+	tdpmmu_pte_t old;
+	unsigned int i;
+
+	for (i = 0; i < room; i++) {
+		pte = pt_leaf_next(pte, level);
+		old = 0;
+		if (!pt_install(ptep + i, &old, pte, plain))
+			break;
+	}
+	return i;
+}
+
+/*
+ * Clear the leaves at @ptep[0..@room) while they are leaves.  Returns how
+ * many it cleared.
+ */
+static inline unsigned int pt_clear_run(tdpmmu_pte_t *ptep, unsigned int level,
+					unsigned int room, bool plain)
+{
+	tdpmmu_pte_t old;
+	unsigned int i;
+
+	for (i = 0; i < room; i++) {
+		old = READ_ONCE(ptep[i]);
+		if (!pt_is_leaf(old, level) || !pt_clear(ptep + i, &old, plain))
+			break;
+	}
+	return i;
 }
 
 static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
@@ -301,11 +357,11 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 			      struct tdpmmu_cache *cache, u64 *mapped,
 			      struct tdpmmu_gather *g)
 {
-	bool excl = flags & TDPMMU_EXCLUSIVE;
+	bool plain = flags & (TDPMMU_EXCLUSIVE | TDPMMU_OWNED);
 	struct tdpmmu_leaf leaf = { .prot = prot, .fmt_bits = fmt_bits };
 	long leaves[TDPMMU_MAX_LEVELS + 1] = { 0 }, retries = 0;
 	u64 end = addr + size, lsize, filled;
-	tdpmmu_pte_t *table;
+	tdpmmu_pte_t *table, new;
 	struct pt_iter it;
 	unsigned int n;
 	int ret = 0;
@@ -332,25 +388,17 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 		if (it.addr >= addr && it.addr + lsize <= end &&
 		    t->leaf_levels & BIT(it.level) &&
 		    !((leaf.addr | leaf.oa) & (lsize - 1))) {
-			if (!pt_install(it.ptep, &it.old, pt_mk_leaf(&leaf),
-					excl)) {
+			new = pt_mk_leaf(&leaf);
+			if (!pt_install(it.ptep, &it.old, new, plain)) {
 				retries++;
 				it.old = READ_ONCE(*it.ptep);
 				continue;
 			}
-			n = 1;
 			/* The next entries of this table, while they fit. */
-			while (pt_iter_run_fits(&it, lsize)) {
-				leaf.addr += lsize;
-				leaf.oa += lsize;
-				it.old = 0;
-				if (!pt_install(it.ptep + 1, &it.old,
-						pt_mk_leaf(&leaf), excl))
-					break;
-				pt_iter_run_advance(&it, lsize);
-				n++;
-			}
-			pt_sync(t, it.ptep + 1 - n, n);
+			n = 1 + pt_install_run(it.ptep + 1, new, it.level,
+					       pt_iter_run_room(&it), plain);
+			pt_sync(t, it.ptep, n);
+			pt_iter_run_skip(&it, n);
 			leaves[it.level] += n;
 			*mapped += n * lsize;
 			pt_iter_run_end(&it);
@@ -370,8 +418,8 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 			pt_sync(t, table, TDPMMU_PTES_PER_TABLE);
 		if (PT_NAME(link_table)(t, &it, table)) {
 			if (filled) {
-				atomic64_sub(filled >> tdpmmu_level_shift(it.level - 1),
-					     &t->stats.leaves[it.level - 1]);
+				n = filled >> tdpmmu_level_shift(it.level - 1);
+				tdpmmu_stat_add(t, leaves[it.level - 1], -(s64)n);
 				memset(table, 0, PAGE_SIZE);
 			}
 			tdpmmu_cache_return(cache, table);
@@ -396,6 +444,7 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 			  struct tdpmmu_cache *cache, u64 *unmapped,
 			  struct tdpmmu_gather *g)
 {
+	bool plain = flags & (TDPMMU_EXCLUSIVE | TDPMMU_OWNED);
 	long leaves[TDPMMU_MAX_LEVELS + 1] = { 0 }, retries = 0;
 	u64 end = addr + size, lsize;
 	bool covered;
@@ -428,21 +477,15 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 					break;
 				continue;
 			}
-			if (!pt_cmpxchg(it.ptep, &it.old, 0)) {
+			if (!pt_clear(it.ptep, &it.old, plain)) {
 				retries++;
 				continue;
 			}
-			n = 1;
 			/* The next leaves of this table, while covered. */
-			while (pt_iter_run_fits(&it, lsize)) {
-				it.old = READ_ONCE(it.ptep[1]);
-				if (!pt_is_leaf(it.old, it.level) ||
-				    !pt_cmpxchg(it.ptep + 1, &it.old, 0))
-					break;
-				pt_iter_run_advance(&it, lsize);
-				n++;
-			}
-			pt_sync(t, it.ptep + 1 - n, n);
+			n = 1 + pt_clear_run(it.ptep + 1, it.level,
+					     pt_iter_run_room(&it), plain);
+			pt_sync(t, it.ptep, n);
+			pt_iter_run_skip(&it, n);
 			leaves[it.level] += n;
 			*unmapped += n * lsize;
 			tdpmmu_gather_add_range(g, it.addr + lsize - n * lsize,
@@ -456,10 +499,10 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 				continue;
 			}
 			PT_NAME(free_subtree)(t, pt_table(it.old), it.level - 1,
-					      it.addr, false, g, unmapped);
+					      it.addr, plain, g, unmapped);
 			WRITE_ONCE(*it.ptep, 0);
 			pt_sync(t, it.ptep, 1);
-			atomic64_dec(&t->stats.tables[it.level - 1]);
+			tdpmmu_stat_add(t, tables[it.level - 1], -1);
 			tdpmmu_gather_add_table(t, g, pt_table(it.old));
 			tdpmmu_gather_add_range(g, it.addr, lsize, it.level);
 			pt_iter_next(&it, false);
@@ -501,7 +544,7 @@ static int pt_range_end(struct tdpmmu *t, const struct pt_iter *it,
 		ret = 0;
 	*done = ret ? max(it->addr, addr) - addr : size;
 	if (retries)
-		atomic64_add(retries, &t->stats.retries);
+		tdpmmu_stat_add(t, retries, retries);
 	return ret;
 }
 
@@ -617,10 +660,10 @@ static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 	if (!pt_cmpxchg(it->ptep, &it->old, huge | hw))
 		goto unlock;
 	pt_sync(t, it->ptep, 1);
-	atomic64_sub(TDPMMU_PTES_PER_TABLE, &t->stats.leaves[level - 1]);
-	atomic64_inc(&t->stats.leaves[level]);
-	atomic64_dec(&t->stats.tables[level - 1]);
-	atomic64_inc(&t->stats.collapses);
+	tdpmmu_stat_add(t, leaves[level - 1], -TDPMMU_PTES_PER_TABLE);
+	tdpmmu_stat_add(t, leaves[level], 1);
+	tdpmmu_stat_add(t, tables[level - 1], -1);
+	tdpmmu_stat_add(t, collapses, 1);
 	tdpmmu_gather_add_range(g, it->addr, size, level - 1);
 	g->leaf_levels |= BIT(level);
 	tdpmmu_gather_add_table(t, g, table);

@@ -11,6 +11,7 @@
 #ifndef _TDPMMU_PT_ITER_H
 #define _TDPMMU_PT_ITER_H
 
+#include <linux/kernel.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
@@ -116,7 +117,7 @@ static inline bool pt_iter_cond_resched(struct tdpmmu *t, struct pt_iter *it,
 		read_lock(t->lock);
 	}
 	rcu_read_lock();
-	atomic64_inc(&t->stats.yields);
+	tdpmmu_stat_add(t, yields, 1);
 	it->since_yield = 0;
 	it->yielded_addr = it->next_addr;
 	pt_iter_restart(it);
@@ -177,16 +178,22 @@ static inline bool pt_iter_step_up(struct pt_iter *it)
  * following entries of the same table in a tight loop, then resume the
  * walk after the last one it did.
  */
-static inline bool pt_iter_run_fits(const struct pt_iter *it, u64 size)
+/* Entries after the current one that are in its table and in range. */
+static inline unsigned int pt_iter_run_room(const struct pt_iter *it)
 {
-	return pt_index(it->addr, it->level) < TDPMMU_PTES_PER_TABLE - 1 &&
-	       it->addr + 2 * size <= it->end;
+	unsigned int left = TDPMMU_PTES_PER_TABLE - 1 -
+			    pt_index(it->addr, it->level);
+	u64 in_range = (it->end - it->addr) >>
+		       tdpmmu_level_shift(it->level);
+
+	return in_range ? min_t(u64, left, in_range - 1) : 0;
 }
 
-static inline void pt_iter_run_advance(struct pt_iter *it, u64 size)
+/* Move to the last entry of a run of @n entries that began here. */
+static inline void pt_iter_run_skip(struct pt_iter *it, unsigned int n)
 {
-	it->ptep++;
-	it->addr += size;
+	it->ptep += n - 1;
+	it->addr += (u64)(n - 1) << tdpmmu_level_shift(it->level);
 }
 
 /* Advance; @descend false skips the children of the current entry. */

@@ -20,6 +20,8 @@
 
 long shim_pages_allocated;
 int shim_rcu_sync;
+__thread int shim_cpu;
+int shim_nr_threads;
 
 static struct kunit_suite *suites[32];
 static int nr_suites;

@@ -24,6 +24,7 @@
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/atomic.h>
+#include <linux/percpu.h>
 
 /** typedef tdpmmu_pte_t - one page-table entry as the hardware sees it */
 typedef u64 tdpmmu_pte_t;
@@ -44,6 +45,15 @@ typedef u64 tdpmmu_pte_t;
 #define TDPMMU_UNMAP_TABLES	BIT(0)	/* unmap: also free covered tables */
 #define TDPMMU_YIELD		BIT(1)	/* may drop the lock to reschedule */
 #define TDPMMU_EXCLUSIVE	BIT(2)	/* the lock is held for write */
+/*
+ * map_range, unmap: the caller guarantees that no other operation (map,
+ * unmap, split, collapse, protect) runs on this range meanwhile, the
+ * IOMMU API's contract for map_pages/unmap_pages.  Leaves, and tables
+ * that lie wholly inside the range, are then written with plain stores;
+ * tables are still linked and unlinked with cmpxchg, as other ranges
+ * share the entries above them.
+ */
+#define TDPMMU_OWNED		BIT(3)
 
 /**
  * tdpmmu_level_shift() - log2 of the size an entry at @level maps
@@ -195,6 +205,13 @@ struct tdpmmu_params {
 
 /**
  * struct tdpmmu_stats - counters of an instance
+ *
+ * Kept per CPU, so that faults on different CPUs do not bounce a shared
+ * cache line: tdpmmu_stat_add() changes this CPU's copy without a lock
+ * prefix, tdpmmu_stats_read() sums the copies.  A single copy may go
+ * negative (a table linked on one CPU and freed on another); the sum is
+ * exact once the operations that changed it have returned.
+ *
  * @tables: table pages currently linked, per level
  * @leaves: leaves currently installed, per level
  * @pages: table pages the instance holds from alloc_table (linked,
@@ -205,13 +222,13 @@ struct tdpmmu_params {
  * @collapses: tables collapsed into a huge leaf
  */
 struct tdpmmu_stats {
-	atomic64_t tables[TDPMMU_MAX_LEVELS + 1];
-	atomic64_t leaves[TDPMMU_MAX_LEVELS + 1];
-	atomic64_t pages;
-	atomic64_t retries;
-	atomic64_t yields;
-	atomic64_t splits;
-	atomic64_t collapses;
+	s64 tables[TDPMMU_MAX_LEVELS + 1];
+	s64 leaves[TDPMMU_MAX_LEVELS + 1];
+	s64 pages;
+	s64 retries;
+	s64 yields;
+	s64 splits;
+	s64 collapses;
 };
 
 /**
@@ -242,7 +259,7 @@ struct tdpmmu_root {
  * @roots: list of struct tdpmmu_root
  * @yield_interval: for tests: a yielding walk also yields after this many
  *	entries, as if rescheduling were due; 0 (the default) in production
- * @stats: counters
+ * @stats: counters, per CPU
  */
 struct tdpmmu {
 	const struct tdpmmu_format *fmt;
@@ -254,8 +271,11 @@ struct tdpmmu {
 	spinlock_t roots_lock;	/* protects roots */
 	struct list_head roots;
 	unsigned int yield_interval;
-	struct tdpmmu_stats stats;
+	struct tdpmmu_stats __percpu *stats;
 };
+
+/* Add @val to counter @field (e.g. leaves[1]) of @t, on this CPU. */
+#define tdpmmu_stat_add(t, field, val)	this_cpu_add((*(t)->stats).field, (val))
 
 #define TDPMMU_CACHE_CAPACITY	16
 
@@ -273,6 +293,7 @@ int tdpmmu_init(struct tdpmmu *t, const struct tdpmmu_format *fmt,
 		const struct tdpmmu_params *params,
 		const struct tdpmmu_ops *ops, rwlock_t *lock);
 void tdpmmu_destroy(struct tdpmmu *t);
+void tdpmmu_stats_read(const struct tdpmmu *t, struct tdpmmu_stats *sum);
 
 struct tdpmmu_root *tdpmmu_root_alloc(struct tdpmmu *t, unsigned long tag,
 				      gfp_t gfp);

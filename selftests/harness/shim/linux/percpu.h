@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Userspace shim: per-CPU data.  Each thread takes a "CPU" number the
+ * first time it touches per-CPU data; an allocation holds SHIM_NR_CPUS
+ * copies, each on its own cache lines.  Two threads that share a number
+ * update the copy atomically, so the sum stays exact and TSan quiet.
+ */
+#ifndef _SHIM_LINUX_PERCPU_H
+#define _SHIM_LINUX_PERCPU_H
+
+#include <linux/compiler.h>
+#include <linux/types.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef __percpu
+#define __percpu
+#endif
+
+#define SHIM_NR_CPUS		16
+#define SHIM_PERCPU_STRIDE	1024
+
+extern __thread int shim_cpu;
+extern int shim_nr_threads;
+
+static inline int shim_this_cpu(void)
+{
+	if (!shim_cpu)
+		shim_cpu = __atomic_add_fetch(&shim_nr_threads, 1,
+					      __ATOMIC_RELAXED);
+	return shim_cpu % SHIM_NR_CPUS;
+}
+
+static inline void *shim_alloc_percpu(size_t size)
+{
+	void *p;
+
+	if (size > SHIM_PERCPU_STRIDE ||
+	    posix_memalign(&p, 64, SHIM_NR_CPUS * SHIM_PERCPU_STRIDE))
+		return NULL;
+	memset(p, 0, SHIM_NR_CPUS * SHIM_PERCPU_STRIDE);
+	return p;
+}
+
+static inline void *shim_per_cpu(const void *p, int cpu)
+{
+	return (char *)p + cpu * SHIM_PERCPU_STRIDE;
+}
+
+#define alloc_percpu(type)	\
+	((typeof(type) *)shim_alloc_percpu(sizeof(type)))
+#define free_percpu(p)		free(p)
+#define per_cpu_ptr(p, cpu)	((typeof(p))shim_per_cpu(p, cpu))
+static inline unsigned int *shim_first_cpu(unsigned int *cpu)
+{
+	*cpu = 0;
+	return cpu;
+}
+
+#define for_each_possible_cpu(cpu)					\
+	for (typeof(cpu) *__cpu = shim_first_cpu(&(cpu));		\
+	     *__cpu < SHIM_NR_CPUS; (*__cpu)++)
+
+/* @pcp names a member of the copy that the __percpu pointer points at. */
+#define this_cpu_add(pcp, val)						\
+	((void)__atomic_add_fetch(shim_this_cpu_ptr(&(pcp)), (val),	\
+				  __ATOMIC_RELAXED))
+#define shim_this_cpu_ptr(ptr)	\
+	((typeof(ptr))shim_per_cpu(ptr, shim_this_cpu()))
+
+#endif /* _SHIM_LINUX_PERCPU_H */
