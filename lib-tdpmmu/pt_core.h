@@ -142,7 +142,7 @@ static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
 			       struct tdpmmu_cache *cache)
 {
 	unsigned int level = it->level, i;
-	tdpmmu_pte_t *table, new, old = it->old;
+	tdpmmu_pte_t *table, new, child, old = it->old;
 
 	if (!(t->leaf_levels & BIT(level - 1)))
 		return -EINVAL;
@@ -157,8 +157,11 @@ static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
 		pt_sync(t, it->ptep, 1);
 		PT_NAME(flush_now)(t, it->addr, level);
 	}
-	for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++)
-		table[i] = pt_split_child(old, level, i);
+	child = pt_split_child(old, level, 0);
+	for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++) {
+		table[i] = child;
+		child = pt_leaf_next(child, level - 1);
+	}
 	pt_sync(t, table, TDPMMU_PTES_PER_TABLE);
 	new = pt_mk_table(table);
 	if (PT_SPLIT_BBM) {
@@ -647,15 +650,26 @@ static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 	    pt_leaf_oa(c) & (size - 1))
 		return 0;
 	huge = pt_merge_leaf(c & ~PT_HW_BITS, level);
-	for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++) {
-		want = pt_split_child(huge, level, i);
-		c = READ_ONCE(table[i]);
-		do {
+	want = pt_split_child(huge, level, 0);
+	if (exclusive) {
+		/* Nobody else writes: check, no locks. */
+		for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++) {
+			c = READ_ONCE(table[i]);
 			if ((c & ~PT_HW_BITS) != want)
-				goto unlock;
-		} while (!exclusive &&
-			 !pt_cmpxchg(&table[i], &c, c | PT_LOCKED));
-		hw |= c & PT_HW_BITS;
+				return 0;
+			hw |= c & PT_HW_BITS;
+			want = pt_leaf_next(want, level - 1);
+		}
+	} else {
+		for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++) {
+			c = READ_ONCE(table[i]);
+			do {
+				if ((c & ~PT_HW_BITS) != want)
+					goto unlock;
+			} while (!pt_cmpxchg(&table[i], &c, c | PT_LOCKED));
+			hw |= c & PT_HW_BITS;
+			want = pt_leaf_next(want, level - 1);
+		}
 	}
 	if (!pt_cmpxchg(it->ptep, &it->old, huge | hw))
 		goto unlock;

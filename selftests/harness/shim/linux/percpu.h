@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Userspace shim: per-CPU data.  Each thread takes a "CPU" number the
- * first time it touches per-CPU data; an allocation holds SHIM_NR_CPUS
- * copies, each on its own cache lines.  Two threads that share a number
- * update the copy atomically, so the sum stays exact and TSan quiet.
+ * Userspace shim: per-CPU data.  Each thread takes a "CPU" number of its
+ * own the first time it touches per-CPU data; an allocation holds
+ * SHIM_NR_CPUS copies, each on its own cache lines.  As this_cpu_add() in
+ * the kernel, an update is a plain add, no locked instruction: only its
+ * thread writes a copy.  Relaxed atomic loads and stores keep readers that
+ * sum the copies meanwhile (and TSan) content.
  */
 #ifndef _SHIM_LINUX_PERCPU_H
 #define _SHIM_LINUX_PERCPU_H
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +20,7 @@
 #define __percpu
 #endif
 
-#define SHIM_NR_CPUS		16
+#define SHIM_NR_CPUS		256
 #define SHIM_PERCPU_STRIDE	1024
 
 extern __thread int shim_cpu;
@@ -25,10 +28,16 @@ extern int shim_nr_threads;
 
 static inline int shim_this_cpu(void)
 {
-	if (!shim_cpu)
+	if (!shim_cpu) {
 		shim_cpu = __atomic_add_fetch(&shim_nr_threads, 1,
 					      __ATOMIC_RELAXED);
-	return shim_cpu % SHIM_NR_CPUS;
+		if (shim_cpu >= SHIM_NR_CPUS) {
+			fprintf(stderr, "shim: more than %d threads\n",
+				SHIM_NR_CPUS - 1);
+			abort();
+		}
+	}
+	return shim_cpu;
 }
 
 static inline void *shim_alloc_percpu(size_t size)
@@ -62,10 +71,14 @@ static inline unsigned int *shim_first_cpu(unsigned int *cpu)
 	     *__cpu < SHIM_NR_CPUS; (*__cpu)++)
 
 /* @pcp names a member of the copy that the __percpu pointer points at. */
-#define this_cpu_add(pcp, val)						\
-	((void)__atomic_add_fetch(shim_this_cpu_ptr(&(pcp)), (val),	\
-				  __ATOMIC_RELAXED))
+#define this_cpu_add(pcp, val)	shim_add(shim_this_cpu_ptr(&(pcp)), (val))
 #define shim_this_cpu_ptr(ptr)	\
 	((typeof(ptr))shim_per_cpu(ptr, shim_this_cpu()))
+
+static inline void shim_add(s64 *p, s64 val)
+{
+	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + val,
+			 __ATOMIC_RELAXED);
+}
 
 #endif /* _SHIM_LINUX_PERCPU_H */
