@@ -95,6 +95,7 @@ int main(int argc, char **argv)
 {
 	const char *filters[16] = { "*" };
 	int i, k, n = 0, failed = 0, nr_filters = 0;
+	long left;
 	bool list = false;
 	char name[256];
 
@@ -140,11 +141,11 @@ int main(int argc, char **argv)
 		/* Every table page the suites allocated was freed. */
 		rcu_barrier();
 		n++;
-		if (shim_pages_allocated)
+		left = __atomic_load_n(&shim_pages_allocated, __ATOMIC_ACQUIRE);
+		if (left)
 			failed++;
 		printf("%sok %d harness.page-leak-check # %ld pages left\n",
-		       shim_pages_allocated ? "not " : "", n,
-		       shim_pages_allocated);
+		       left ? "not " : "", n, left);
 		printf("# %d passed, %d failed\n", n - failed, failed);
 	}
 	rcu_unregister_thread();

@@ -31,6 +31,10 @@ struct shim_atomic64 {
 	__atomic_sub_fetch(&(a)->counter, 1, __ATOMIC_SEQ_CST)
 #define atomic_dec_and_test(a)	(atomic_dec_return(a) == 0)
 
+#define atomic_long_read	atomic_read
+#define atomic_long_set		atomic_set
+#define atomic_long_inc		atomic_inc
+
 #define atomic64_read		atomic_read
 #define atomic64_set		atomic_set
 #define atomic64_add		atomic_add
