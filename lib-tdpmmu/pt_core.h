@@ -12,6 +12,8 @@
  *   pt_table(pte) (kernel address of the child table),
  *   pt_mk_table(table), pt_mk_leaf(leaf), pt_leaf_oa(pte),
  *   pt_leaf_prot(pte), pt_leaf_fmt_bits(pte), pt_leaf_set_prot(pte, prot),
+ *   pt_leaf_next(pte, level) (the leaf mapping the next @level-sized
+ *   output range), pt_volatile(pte) (hardware may still set a bit in it),
  *   pt_split_child(pte, level, i) (entry i of the table replacing a huge
  *   leaf), pt_merge_leaf(child, level) (the huge leaf whose first child is
  *   @child),
@@ -128,6 +130,16 @@ static void PT_NAME(flush_now)(struct tdpmmu *t, u64 addr, unsigned int level)
 	tdpmmu_gather_finish(t, &g);
 }
 
+/* Set @n entries from @ptep on to @pte and the leaves that follow it. */
+static inline void pt_fill_leaves(tdpmmu_pte_t *ptep, tdpmmu_pte_t pte,
+				  unsigned int level, unsigned int n)
+{
+	while (n--) {
+		*ptep++ = pte;
+		pte = pt_leaf_next(pte, level);
+	}
+}
+
 /*
  * Replace the huge leaf at the iterator by a table of leaves one level
  * down that map the same output addresses with the same attributes; the
@@ -141,8 +153,8 @@ static void PT_NAME(flush_now)(struct tdpmmu *t, u64 addr, unsigned int level)
 static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
 			       struct tdpmmu_cache *cache)
 {
-	unsigned int level = it->level, i;
-	tdpmmu_pte_t *table, new, child, old = it->old;
+	unsigned int level = it->level;
+	tdpmmu_pte_t *table, new, old = it->old;
 
 	if (!(t->leaf_levels & BIT(level - 1)))
 		return -EINVAL;
@@ -157,11 +169,8 @@ static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
 		pt_sync(t, it->ptep, 1);
 		PT_NAME(flush_now)(t, it->addr, level);
 	}
-	child = pt_split_child(old, level, 0);
-	for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++) {
-		table[i] = child;
-		child = pt_leaf_next(child, level - 1);
-	}
+	pt_fill_leaves(table, pt_split_child(old, level, 0), level - 1,
+		       TDPMMU_PTES_PER_TABLE);
 	pt_sync(t, table, TDPMMU_PTES_PER_TABLE);
 	new = pt_mk_table(table);
 	if (PT_SPLIT_BBM) {
@@ -267,21 +276,18 @@ static u64 PT_NAME(fill_table)(struct tdpmmu *t, tdpmmu_pte_t *table,
 	u64 oa_delta = leaf->oa - leaf->addr;
 	u64 span_end = round_down(addr, size * TDPMMU_PTES_PER_TABLE) +
 		       size * TDPMMU_PTES_PER_TABLE;
-	unsigned int i = pt_index(addr, level), n = 0;
-	tdpmmu_pte_t pte;
+	unsigned int n;
 
 	if (!(t->leaf_levels & BIT(level)) ||
 	    (addr | (addr + oa_delta)) & (size - 1))
 		return 0;
 	end = min(end, span_end);
+	n = end > addr ? (end - addr) >> tdpmmu_level_shift(level) : 0;
 	leaf->level = level;
 	leaf->addr = addr;
 	leaf->oa = addr + oa_delta;
-	pte = pt_mk_leaf(leaf);
-	for (; addr + size <= end; addr += size, i++, n++) {
-		table[i] = pte;
-		pte = pt_leaf_next(pte, level);
-	}
+	pt_fill_leaves(table + pt_index(addr, level), pt_mk_leaf(leaf), level,
+		       n);
 	tdpmmu_stat_add(t, leaves[level], n);
 	return (u64)n * size;
 }
