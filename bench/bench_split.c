@@ -41,12 +41,12 @@ static int op_split_2m(struct bfe *b, u64 addr, u64 len,
 	return tdpmmu_split(&b->t, b->root, addr, len, 2, 0, c, done, g);
 }
 
-static int op_collapse(struct bfe *b, u64 addr, u64 len,
-		       struct tdpmmu_cache *c, u64 *done,
-		       struct tdpmmu_gather *g)
+/* Collapse the one table at @addr; anything else is an error. */
+static int collapse_one(struct bfe *b, u64 addr, u64 len, unsigned int flags,
+			u64 *done, struct tdpmmu_gather *g)
 {
 	u64 n;
-	int ret = tdpmmu_collapse(&b->t, b->root, addr, len, 0, &n, g);
+	int ret = tdpmmu_collapse(&b->t, b->root, addr, len, flags, &n, g);
 
 	*done = len;
 	if (!ret && n != 1)
@@ -54,18 +54,18 @@ static int op_collapse(struct bfe *b, u64 addr, u64 len,
 	return ret;
 }
 
+static int op_collapse(struct bfe *b, u64 addr, u64 len,
+		       struct tdpmmu_cache *c, u64 *done,
+		       struct tdpmmu_gather *g)
+{
+	return collapse_one(b, addr, len, 0, done, g);
+}
+
 static int op_collapse_excl(struct bfe *b, u64 addr, u64 len,
 			    struct tdpmmu_cache *c, u64 *done,
 			    struct tdpmmu_gather *g)
 {
-	u64 n;
-	int ret = tdpmmu_collapse(&b->t, b->root, addr, len, TDPMMU_EXCLUSIVE,
-				  &n, g);
-
-	*done = len;
-	if (!ret && n != 1)
-		ret = -EIO;
-	return ret;
+	return collapse_one(b, addr, len, TDPMMU_EXCLUSIVE, done, g);
 }
 
 /* Unmap the 8th 4K page of the 2M leaf at @addr. */

@@ -3,10 +3,8 @@
  * KUnit tests for the tdpmmu core on the mock format.
  */
 #include <kunit/test.h>
-#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
-#include <linux/kthread.h>
 #include <linux/maple_tree.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
@@ -263,10 +261,10 @@ struct race_arg {
 	unsigned int first;
 	unsigned int stride;
 	int errors;
-	struct completion done;
+	struct fe_thread th;
 };
 
-static int race_thread(void *data)
+static void race_thread(void *data)
 {
 	struct race_arg *a = data;
 	const u32 r = TDPMMU_PROT_READ;
@@ -280,8 +278,6 @@ static int race_thread(void *data)
 		if (!(i % 64))
 			cond_resched();
 	}
-	complete(&a->done);
-	return 0;
 }
 
 /* Two kthreads fault the same and then neighbouring addresses. */
@@ -290,7 +286,6 @@ static void tdpmmu_test_race(struct kunit *test)
 	struct test_fe *fe = fe_create(test, 4, BIT(2));
 	struct race_arg a[2];
 	unsigned int pass, i;
-	struct task_struct *tsk;
 
 	for (pass = 0; pass < 2; pass++) {
 		u64 base = pass * SZ_1G_ULL + SZ_2M_ULL * 3;
@@ -302,14 +297,12 @@ static void tdpmmu_test_race(struct kunit *test)
 			a[i].stride = pass ? 2 : 1;
 			a[i].errors = 0;
 			a[i].cache.nr = 0;
-			init_completion(&a[i].done);
 		}
+		for (i = 0; i < 2; i++)
+			fe_thread_start(test, &a[i].th, race_thread, &a[i],
+					"race", i);
 		for (i = 0; i < 2; i++) {
-			tsk = kthread_run(race_thread, &a[i], "tdpmmu-race%u", i);
-			KUNIT_ASSERT_FALSE(test, IS_ERR(tsk));
-		}
-		for (i = 0; i < 2; i++) {
-			wait_for_completion(&a[i].done);
+			fe_thread_wait(&a[i].th);
 			KUNIT_EXPECT_EQ(test, a[i].errors, 0);
 			tdpmmu_cache_drain(&fe->t, &a[i].cache);
 		}
@@ -335,7 +328,7 @@ struct stress_arg {
 	unsigned int role;	/* 0, 1: fault; 2: unmap; 3: lookup; 4, 5: owned */
 	unsigned long ops;
 	unsigned long bad;
-	struct completion done;
+	struct fe_thread th;
 };
 
 #define STRESS_SPAN	(2 * SZ_2M_ULL)
@@ -375,7 +368,7 @@ static int stress_owned(struct test_fe *fe, struct tdpmmu_cache *cache,
 	return ret ?: unmapped == size ? 0 : -EIO;
 }
 
-static int stress_thread(void *data)
+static void stress_thread(void *data)
 {
 	struct stress_arg *a = data;
 	struct test_fe *fe = a->fe;
@@ -417,27 +410,23 @@ static int stress_thread(void *data)
 		if (!(a->ops % 256))
 			cond_resched();
 	}
-	complete(&a->done);
-	return 0;
 }
 
 static void tdpmmu_test_stress(struct kunit *test)
 {
 	struct test_fe *fe = fe_create(test, 4, 0);
 	struct stress_arg *a = kunit_kzalloc(test, 4 * sizeof(*a), GFP_KERNEL);
-	struct task_struct *tsk;
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	for (i = 0; i < 4; i++) {
 		a[i].fe = fe;
 		a[i].role = i;
-		init_completion(&a[i].done);
-		tsk = kthread_run(stress_thread, &a[i], "tdpmmu-stress%u", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(tsk));
+		fe_thread_start(test, &a[i].th, stress_thread, &a[i], "stress",
+				i);
 	}
 	for (i = 0; i < 4; i++) {
-		wait_for_completion(&a[i].done);
+		fe_thread_wait(&a[i].th);
 		KUNIT_EXPECT_EQ(test, a[i].bad, 0);
 		tdpmmu_cache_drain(&fe->t, &a[i].cache);
 	}
@@ -454,19 +443,17 @@ static void tdpmmu_test_owned_race(struct kunit *test)
 {
 	struct test_fe *fe = fe_create(test, 4, 0);
 	struct stress_arg *a = kunit_kzalloc(test, 3 * sizeof(*a), GFP_KERNEL);
-	struct task_struct *tsk;
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	for (i = 0; i < 3; i++) {
 		a[i].fe = fe;
 		a[i].role = i + 3;
-		init_completion(&a[i].done);
-		tsk = kthread_run(stress_thread, &a[i], "tdpmmu-owned%u", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(tsk));
+		fe_thread_start(test, &a[i].th, stress_thread, &a[i], "owned",
+				i);
 	}
 	for (i = 0; i < 3; i++) {
-		wait_for_completion(&a[i].done);
+		fe_thread_wait(&a[i].th);
 		KUNIT_EXPECT_EQ(test, a[i].bad, 0);
 		tdpmmu_cache_drain(&fe->t, &a[i].cache);
 	}

@@ -7,8 +7,6 @@
 #include <kunit/test.h>
 #include <asm/barrier.h>
 #include <linux/delay.h>
-#include <linux/kthread.h>
-#include <linux/completion.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
 #include <linux/tdpmmu.h>
@@ -177,7 +175,7 @@ struct inval_arg {
 	unsigned long faults;
 	unsigned long retries;
 	unsigned long bad;
-	struct completion done;
+	struct fe_thread th;
 };
 
 static u64 inval_oa(u64 page, u32 version)
@@ -269,7 +267,7 @@ static void inval_fault(struct inval_arg *a, struct rnd_state *rnd)
 	tdpmmu_gather_finish(&a->fe->t, &g);
 }
 
-static int inval_thread(void *data)
+static void inval_thread(void *data)
 {
 	struct inval_arg *a = data;
 	struct rnd_state rnd;
@@ -291,8 +289,6 @@ static int inval_thread(void *data)
 				cond_resched();
 		}
 	}
-	complete(&a->done);
-	return 0;
 }
 
 static void tdpmmu_test_inval_race(struct kunit *test)
@@ -302,7 +298,6 @@ static void tdpmmu_test_inval_race(struct kunit *test)
 	struct inval_arg *a = kunit_kzalloc(test, 3 * sizeof(*a), GFP_KERNEL);
 	u32 *version = kunit_kzalloc(test, INVAL_PAGES * sizeof(u32),
 				     GFP_KERNEL);
-	struct task_struct *tsk;
 	struct tdpmmu_leaf leaf;
 	unsigned long stale = 0, mapped = 0;
 	bool stop = false;
@@ -315,12 +310,11 @@ static void tdpmmu_test_inval_race(struct kunit *test)
 		a[i] = (struct inval_arg){ .fe = fe, .iv = iv,
 					   .version = version, .role = i,
 					   .stop = &stop };
-		init_completion(&a[i].done);
-		tsk = kthread_run(inval_thread, &a[i], "tdpmmu-inval%u", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(tsk));
+		fe_thread_start(test, &a[i].th, inval_thread, &a[i], "inval",
+				i);
 	}
 	for (i = 0; i < 3; i++) {
-		wait_for_completion(&a[i].done);
+		fe_thread_wait(&a[i].th);
 		KUNIT_EXPECT_EQ(test, a[i].bad, 0);
 		tdpmmu_cache_drain(&fe->t, &a[i].cache);
 	}
@@ -338,7 +332,8 @@ static void tdpmmu_test_inval_race(struct kunit *test)
 	kunit_info(test, "%d invalidations; faults %lu (%lu retried), disjoint %lu (%lu retried); %lu mapped at the end\n",
 		   INVAL_ROUNDS, a[1].faults, a[1].retries, a[2].faults,
 		   a[2].retries, mapped);
-	fe_unmap(fe, 0, 2 * INVAL_OTHER, TDPMMU_UNMAP_TABLES, &p);
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, 0, 2 * INVAL_OTHER,
+				       TDPMMU_UNMAP_TABLES, &p), 0);
 	tdpmmu_inval_destroy(iv);
 	fe_destroy(test, fe);
 }

@@ -5,8 +5,6 @@
  * splits) and its break-before-make twin.
  */
 #include <kunit/test.h>
-#include <linux/completion.h>
-#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
@@ -442,7 +440,7 @@ struct chk_arg {
 	bool bbm;
 	atomic_t *stop;
 	unsigned long ops, misses, wrong, bad;
-	struct completion done;
+	struct fe_thread th;
 };
 
 static void chk_walk(struct chk_arg *a, struct rnd_state *rnd)
@@ -496,7 +494,7 @@ static void chk_unmap_remap(struct chk_arg *a, struct rnd_state *rnd)
 		a->bad++;
 }
 
-static int chk_thread(void *data)
+static void chk_thread(void *data)
 {
 	struct chk_arg *a = data;
 	struct rnd_state rnd;
@@ -535,15 +533,12 @@ static int chk_thread(void *data)
 		if (!(a->ops % 16))
 			cond_resched();
 	}
-	complete(&a->done);
-	return 0;
 }
 
 static void run_checker(struct kunit *test, const struct tdpmmu_format *fmt)
 {
 	struct test_fe *fe = fe_create_fmt(test, fmt, 4, BIT(2) | BIT(3));
 	struct chk_arg *a = kunit_kzalloc(test, 5 * sizeof(*a), GFP_KERNEL);
-	struct task_struct *tsk;
 	unsigned long misses = 0, walks = 0;
 	atomic_t stop;
 	unsigned int i;
@@ -556,16 +551,14 @@ static void run_checker(struct kunit *test, const struct tdpmmu_format *fmt)
 		a[i].fe = fe;
 		a[i].role = i;
 		a[i].stop = &stop;
-		init_completion(&a[i].done);
-		tsk = kthread_run(chk_thread, &a[i], "tdpmmu-chk%u", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(tsk));
+		fe_thread_start(test, &a[i].th, chk_thread, &a[i], "chk", i);
 	}
 	for (i = 2; i < 5; i++)
-		wait_for_completion(&a[i].done);
+		fe_thread_wait(&a[i].th);
 	atomic_set(&stop, 1);
 	for (i = 0; i < 5; i++) {
 		if (i < 2)
-			wait_for_completion(&a[i].done);
+			fe_thread_wait(&a[i].th);
 		KUNIT_EXPECT_EQ(test, a[i].wrong, 0);
 		KUNIT_EXPECT_EQ(test, a[i].bad, 0);
 		tdpmmu_cache_drain(&fe->t, &a[i].cache);

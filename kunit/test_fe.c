@@ -3,7 +3,10 @@
  * The test front-end shared by the tdpmmu KUnit suites.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/err.h>
 #include <linux/gfp.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
@@ -241,4 +244,32 @@ void expect_none(struct kunit *test, struct test_fe *fe, u64 addr)
 
 	KUNIT_EXPECT_EQ_MSG(test, tdpmmu_lookup(&fe->t, fe->root, addr, &leaf),
 			    -ENOENT, "addr %llx", addr);
+}
+
+static int fe_thread_fn(void *data)
+{
+	struct fe_thread *th = data;
+
+	th->fn(th->arg);
+	complete(&th->done);
+	return 0;
+}
+
+/* Run @fn(@arg) in a kthread named tdpmmu-<name><i>. */
+void fe_thread_start(struct kunit *test, struct fe_thread *th,
+		     void (*fn)(void *arg), void *arg, const char *name,
+		     unsigned int i)
+{
+	struct task_struct *tsk;
+
+	th->fn = fn;
+	th->arg = arg;
+	init_completion(&th->done);
+	tsk = kthread_run(fe_thread_fn, th, "tdpmmu-%s%u", name, i);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(tsk));
+}
+
+void fe_thread_wait(struct fe_thread *th)
+{
+	wait_for_completion(&th->done);
 }

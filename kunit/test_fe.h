@@ -8,6 +8,7 @@
 #define _TDPMMU_TEST_FE_H
 
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/tdpmmu.h>
 
 extern const struct tdpmmu_format tdpmmu_mock_format;
@@ -45,6 +46,23 @@ struct test_fe {
 	tdpmmu_stats_read(&(fe)->t, &__sum);			\
 	__sum.field;						\
 })
+
+/**
+ * struct fe_thread - one kthread of a concurrent test
+ * @fn: its body
+ * @arg: what @fn gets
+ * @done: completed when @fn has returned
+ */
+struct fe_thread {
+	void (*fn)(void *arg);
+	void *arg;
+	struct completion done;
+};
+
+void fe_thread_start(struct kunit *test, struct fe_thread *th,
+		     void (*fn)(void *arg), void *arg, const char *name,
+		     unsigned int i);
+void fe_thread_wait(struct fe_thread *th);
 
 struct test_fe *fe_create_fmt(struct kunit *test,
 			      const struct tdpmmu_format *fmt,
