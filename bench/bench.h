@@ -8,8 +8,9 @@
 #include <linux/spinlock.h>
 #include <linux/tdpmmu.h>
 
-/* The core compiled for the mock format (lib-tdpmmu/fmt_mock.c). */
+/* The core compiled for the mock formats (lib-tdpmmu/fmt_mock*.c). */
 extern const struct tdpmmu_format tdpmmu_mock_format;
+extern const struct tdpmmu_format tdpmmu_mock_ad_format;
 
 #define SZ_4K	BIT_ULL(12)
 #define SZ_2M	BIT_ULL(21)
@@ -32,6 +33,7 @@ struct stat3 {
 };
 
 void bfe_init(struct bfe *b, u32 huge);
+void bfe_init_fmt(struct bfe *b, const struct tdpmmu_format *fmt, u32 huge);
 void bfe_fini(struct bfe *b);
 void bfe_lock(struct bfe *b, bool excl);
 void bfe_unlock(struct bfe *b, bool excl);
@@ -40,7 +42,10 @@ struct stat3 summarize(double *v, int n);
 double floor_ns(unsigned int n);
 void row(const char *op, const char *size, struct stat3 s, const char *peer,
 	 double peer_ns, double floor);
+/* JSON fields the next row() adds ("\"x\": 1, "), then forgets. */
+extern char row_extra[128];
 
 void bench_split(void);
+void bench_track(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/maple_tree.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/tdpmmu.h>
@@ -27,6 +28,7 @@ int reps = MAX_REPS;
 int batch = 64;
 static FILE *json;
 static int rows;
+char row_extra[128];
 
 static void *b_alloc(struct tdpmmu *t, gfp_t gfp)
 {
@@ -46,18 +48,23 @@ static const struct tdpmmu_ops b_ops = {
 	.alloc_table = b_alloc, .free_table = b_free, .flush = b_flush,
 };
 
-void bfe_init(struct bfe *b, u32 huge)
+void bfe_init_fmt(struct bfe *b, const struct tdpmmu_format *fmt, u32 huge)
 {
 	struct tdpmmu_params p = { .levels = 4, .huge_levels = huge };
 
 	rwlock_init(&b->lock);
 	b->root = NULL;
-	if (!tdpmmu_init(&b->t, &tdpmmu_mock_format, &p, &b_ops, &b->lock))
+	if (!tdpmmu_init(&b->t, fmt, &p, &b_ops, &b->lock))
 		b->root = tdpmmu_root_alloc(&b->t, 0, GFP_KERNEL);
 	if (!b->root) {
 		fprintf(stderr, "bench: init failed\n");
 		exit(1);
 	}
+}
+
+void bfe_init(struct bfe *b, u32 huge)
+{
+	bfe_init_fmt(b, &tdpmmu_mock_format, huge);
 }
 
 void bfe_lock(struct bfe *b, bool excl)
@@ -129,9 +136,11 @@ void row(const char *op, const char *size, struct stat3 s, const char *peer,
 		printf("  %s %.1f ns  x%.2f", peer, peer_ns, s.med / peer_ns);
 	if (floor > 0)
 		printf("  floor %.1f ns  x%.2f", floor, s.med / floor);
-	printf("\n");
-	if (!json)
+	printf("%s%s\n", row_extra[0] ? "  " : "", row_extra);
+	if (!json) {
+		row_extra[0] = 0;
 		return;
+	}
 	fprintf(json, "%s\n  {\"op\": \"%s\", \"format\": \"mock\", ",
 		rows++ ? "," : "", op);
 	fprintf(json, "\"size\": \"%s\", \"ns\": %.1f, ", size, s.med);
@@ -145,7 +154,8 @@ void row(const char *op, const char *size, struct stat3 s, const char *peer,
 		fprintf(json, "\"floor_ns\": %.1f, ", floor);
 	else
 		fprintf(json, "\"floor_ns\": null, ");
-	fprintf(json, "\"host\": \"userspace\"}");
+	fprintf(json, "%s\"host\": \"userspace\"}", row_extra);
+	row_extra[0] = 0;
 }
 
 /*
@@ -366,6 +376,7 @@ int main(int argc, char **argv)
 		}
 	}
 	rcu_register_thread();
+	maple_tree_init();
 	if (json)
 		fprintf(json, "[");
 	bench_map_unmap("1x4K", 1, 1, 0, false);
@@ -380,6 +391,7 @@ int main(int argc, char **argv)
 	bench_fault(512);
 	bench_fault(0);
 	bench_split();
+	bench_track();
 	if (json) {
 		fprintf(json, "\n]\n");
 		fclose(json);

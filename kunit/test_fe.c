@@ -12,6 +12,7 @@
 #include <linux/spinlock.h>
 #include <linux/tdpmmu.h>
 
+#include "fmt_mock.h"
 #include "test_fe.h"
 
 static void *test_alloc_table(struct tdpmmu *t, gfp_t gfp)
@@ -22,6 +23,7 @@ static void *test_alloc_table(struct tdpmmu *t, gfp_t gfp)
 	    atomic_dec_return(&fe->fail_alloc_after) < 0)
 		return NULL;
 	atomic_inc(&fe->allocs);
+	atomic_set(&fe->last_gfp, (__force int)gfp);
 	return (void *)get_zeroed_page(gfp);
 }
 
@@ -147,6 +149,7 @@ int fe_map_range(struct test_fe *fe, u64 addr, u64 oa, u64 size, u32 prot,
 }
 
 void fe_lock(struct test_fe *fe, unsigned int flags)
+	__acquires(&fe->lock)
 {
 	if (flags & TDPMMU_EXCLUSIVE)
 		write_lock(&fe->lock);
@@ -155,6 +158,7 @@ void fe_lock(struct test_fe *fe, unsigned int flags)
 }
 
 void fe_unlock(struct test_fe *fe, unsigned int flags)
+	__releases(&fe->lock)
 {
 	if (flags & TDPMMU_EXCLUSIVE)
 		write_unlock(&fe->lock);
@@ -224,6 +228,57 @@ u64 fe_collapse(struct test_fe *fe, u64 addr, u64 size, unsigned int flags)
 	fe_unlock(fe, flags);
 	tdpmmu_gather_finish(&fe->t, &g);
 	return n;
+}
+
+/*
+ * What the hardware walker of a mock format with accessed/dirty bits does
+ * on an access: walk the table lockless, then set A (and D for a write)
+ * in the leaf with a locked cmpxchg, walking again if the leaf changed
+ * meanwhile.  Returns which of the bits this access set (FE_HW_SET_A,
+ * FE_HW_SET_D), -ENOENT if nothing maps @addr, -EACCES for a write to a
+ * read-only leaf; @leaf gets the leaf's address, output address and level.
+ */
+int fe_hw_access(struct test_fe *fe, u64 addr, bool write,
+		 struct tdpmmu_leaf *leaf)
+{
+	tdpmmu_pte_t bits = MOCK_A | (write ? MOCK_D : 0);
+	tdpmmu_pte_t *table, *ptep, pte;
+	unsigned int level;
+	int ret;
+
+	rcu_read_lock();
+again:
+	table = fe->root->table;
+	for (level = fe->t.levels; ; level--) {
+		ptep = table + ((addr >> tdpmmu_level_shift(level)) &
+				(TDPMMU_PTES_PER_TABLE - 1));
+		pte = READ_ONCE(*ptep);
+		if (!pt_is_table(pte, level))
+			break;
+		table = pt_table(pte);
+	}
+	ret = -ENOENT;
+	if (!pt_is_leaf(pte, level))
+		goto out;
+	ret = -EACCES;
+	if (write && !(pte & MOCK_W))
+		goto out;
+	leaf->level = level;
+	leaf->addr = round_down(addr, tdpmmu_level_size(level));
+	leaf->oa = pt_leaf_oa(pte);
+	ret = 0;
+	while ((pte & bits) != bits) {
+		if (try_cmpxchg64(ptep, &pte, pte | bits)) {
+			ret = (pte & MOCK_A ? 0 : FE_HW_SET_A) |
+			      (bits & ~pte & MOCK_D ? FE_HW_SET_D : 0);
+			break;
+		}
+		/* The entry changed: check the access again. */
+		goto again;
+	}
+out:
+	rcu_read_unlock();
+	return ret;
 }
 
 void expect_leaf(struct kunit *test, struct test_fe *fe, u64 addr, u64 oa,

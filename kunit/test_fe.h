@@ -13,6 +13,7 @@
 
 extern const struct tdpmmu_format tdpmmu_mock_format;
 extern const struct tdpmmu_format tdpmmu_mock_bbm_format;
+extern const struct tdpmmu_format tdpmmu_mock_ad_format;
 
 #define SZ_4K_ULL	BIT_ULL(12)
 #define SZ_1M_ULL	BIT_ULL(20)
@@ -28,6 +29,7 @@ extern const struct tdpmmu_format tdpmmu_mock_bbm_format;
  * @flushes: calls of the flush callback
  * @allocs: table pages allocated
  * @fail_alloc_after: allocations that still succeed; < 0: never fail
+ * @last_gfp: the gfp_t flags of the last allocation
  */
 struct test_fe {
 	struct tdpmmu t;
@@ -37,6 +39,7 @@ struct test_fe {
 	atomic_t flushes;
 	atomic_t allocs;
 	atomic_t fail_alloc_after;
+	atomic_t last_gfp;
 };
 
 /* Counter @field (e.g. leaves[1]) of @fe's instance, summed over CPUs. */
@@ -87,6 +90,10 @@ int fe_unmap(struct test_fe *fe, u64 addr, u64 size, unsigned int flags,
 int fe_split_all(struct test_fe *fe, struct tdpmmu_cache *cache, u64 addr,
 		 u64 size, unsigned int level, unsigned int flags);
 u64 fe_collapse(struct test_fe *fe, u64 addr, u64 size, unsigned int flags);
+#define FE_HW_SET_A	BIT(0)
+#define FE_HW_SET_D	BIT(1)
+int fe_hw_access(struct test_fe *fe, u64 addr, bool write,
+		 struct tdpmmu_leaf *leaf);
 void expect_leaf(struct kunit *test, struct test_fe *fe, u64 addr, u64 oa,
 		 unsigned int level, u32 prot);
 void expect_none(struct kunit *test, struct test_fe *fe, u64 addr);

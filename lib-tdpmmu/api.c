@@ -8,32 +8,7 @@
 #include <linux/export.h>
 #include <linux/lockdep.h>
 
-static bool tdpmmu_range_ok(struct tdpmmu *t, u64 addr, u64 size)
-{
-	u64 granule = tdpmmu_level_size(1);
-
-	if (!size || (addr | size) & (granule - 1))
-		return false;
-	if (addr + size < addr)
-		return false;
-	return (addr + size - 1) >> t->va_bits == 0;
-}
-
-/* Assert the lock mode @flags claims; reject flags @op does not take. */
-static bool tdpmmu_flags_ok(struct tdpmmu *t, unsigned int flags,
-			    unsigned int allowed)
-{
-	if (flags & TDPMMU_EXCLUSIVE)
-		lockdep_assert_held_write(t->lock);
-	else
-		lockdep_assert_held_read(t->lock);
-	return !(flags & ~allowed);
-}
-
-static bool tdpmmu_prot_ok(u32 prot)
-{
-	return prot & TDPMMU_PROT_MASK && !(prot & ~TDPMMU_PROT_MASK);
-}
+#include "api.h"
 
 /**
  * tdpmmu_map() - install one leaf (fault-style)
@@ -130,10 +105,15 @@ EXPORT_SYMBOL_GPL(tdpmmu_map_range);
  *	finished first, so everything removed so far is flushed);
  *	TDPMMU_EXCLUSIVE when the lock is held for write rather than for read;
  *	TDPMMU_OWNED when no other operation writes the range meanwhile, so
- *	that leaves hardware cannot change are cleared with plain stores
+ *	that leaves hardware cannot change are cleared with plain stores;
+ *	TDPMMU_UNMAP_WHOLE to remove a huge leaf the range covers in part
+ *	whole instead of splitting it; TDPMMU_NONBLOCK when the caller may
+ *	not sleep (an MMU notifier called with blocking not allowed): no
+ *	TDPMMU_YIELD, and an empty @cache is refilled with GFP_NOWAIT
  * @cache: pages to split a huge leaf the range covers only in part, or
  *	NULL to stop there with -EBUSY
- * @unmapped: out: bytes of leaves removed, counted from @addr on
+ * @unmapped: out: bytes of leaves removed, counted from @addr on (with
+ *	TDPMMU_UNMAP_WHOLE, whole leaves, which may reach beyond the range)
  * @g: gather; the caller finishes it to flush and free
  *
  * A huge leaf that straddles an end of the range is split (hitless, see
@@ -143,7 +123,9 @@ EXPORT_SYMBOL_GPL(tdpmmu_map_range);
  *
  * Return: 0; -EINVAL for bad arguments; -EBUSY at a partly covered huge
  * leaf when @cache is NULL; -ENOMEM when @cache ran out (what was removed
- * up to there is in @unmapped and @g); -EAGAIN at a frozen entry.
+ * up to there is in @unmapped and @g); -EAGAIN at a frozen entry, or with
+ * TDPMMU_NONBLOCK where a split needs a page that cannot be had without
+ * sleeping (the table is consistent, @unmapped says how far it got).
  */
 int tdpmmu_unmap(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		 u64 size, unsigned int flags, struct tdpmmu_cache *cache,
@@ -151,7 +133,9 @@ int tdpmmu_unmap(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 {
 	*unmapped = 0;
 	if (!tdpmmu_flags_ok(t, flags, TDPMMU_UNMAP_TABLES | TDPMMU_YIELD |
-				       TDPMMU_EXCLUSIVE | TDPMMU_OWNED) ||
+				       TDPMMU_EXCLUSIVE | TDPMMU_OWNED |
+				       TDPMMU_NONBLOCK | TDPMMU_UNMAP_WHOLE) ||
+	    (flags & TDPMMU_NONBLOCK && flags & TDPMMU_YIELD) ||
 	    !tdpmmu_range_ok(t, addr, size))
 		return -EINVAL;
 	return t->fmt->unmap(t, root, addr, size, flags, cache, unmapped, g);

@@ -20,7 +20,9 @@
  *   PT_FROZEN (a non-present sentinel: "being changed"),
  *   PT_LOCKED (a bit hardware ignores: a present entry software must not
  *   change, used while a table is collapsed),
- *   PT_HW_BITS (bits hardware sets in a leaf, e.g. accessed/dirty),
+ *   PT_ACCESSED, PT_DIRTY (the bits hardware sets in a leaf it uses or
+ *   writes through, 0 if it has none), PT_HW_BITS (both),
+ *   pt_leaf_writable(pte) (hardware may write through it, and so set D),
  *   PT_SPLIT_BBM (1 if a huge leaf may not be replaced by a table while it
  *   is present),
  *   pt_sync(t, ptep, n) (cache maintenance after publishing entries),
@@ -192,15 +194,21 @@ static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
 
 /*
  * Split the huge leaf at the iterator and walk into the new table; after
- * a lost race the iterator stays, to look at the entry again.
+ * a lost race the iterator stays, to look at the entry again.  With
+ * TDPMMU_NONBLOCK in @flags an empty @cache is refilled without sleeping,
+ * and -EAGAIN returned if that fails.
  */
 static int PT_NAME(split_step)(struct tdpmmu *t, struct pt_iter *it,
-			       struct tdpmmu_cache *cache, long *retries)
+			       struct tdpmmu_cache *cache, unsigned int flags,
+			       long *retries)
 {
 	int ret;
 
 	if (!cache)
 		return -EBUSY;
+	if (!cache->nr && flags & TDPMMU_NONBLOCK &&
+	    tdpmmu_cache_topup(t, cache, 1, GFP_NOWAIT | __GFP_NOWARN))
+		return -EAGAIN;
 	ret = PT_NAME(split_leaf)(t, it, cache);
 	if (ret > 0) {
 		(*retries)++;
@@ -229,7 +237,8 @@ static int PT_NAME(map)(struct tdpmmu *t, struct tdpmmu_root *root,
 			break;
 		if (it.level == leaf->level) {
 			if (pt_present(it.old)) {
-				ret = it.old == new ? 0 : -EEXIST;
+				/* Hardware may have set A/D meanwhile. */
+				ret = (it.old & ~PT_HW_BITS) == new ? 0 : -EEXIST;
 				break;
 			}
 			if (!pt_cmpxchg(it.ptep, &it.old, new)) {
@@ -479,9 +488,9 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 		lsize = tdpmmu_level_size(it.level);
 		covered = it.addr >= addr && it.addr + lsize <= end;
 		if (pt_is_leaf(it.old, it.level)) {
-			if (!covered) {
+			if (!covered && !(flags & TDPMMU_UNMAP_WHOLE)) {
 				ret = PT_NAME(split_step)(t, &it, cache,
-							  &retries);
+							  flags, &retries);
 				if (ret)
 					break;
 				continue;
@@ -491,8 +500,10 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 				continue;
 			}
 			/* The next leaves of this table, while covered. */
-			n = 1 + pt_clear_run(it.ptep + 1, it.level,
-					     pt_iter_run_room(&it), plain);
+			n = 1;
+			if (covered)
+				n += pt_clear_run(it.ptep + 1, it.level,
+						  pt_iter_run_room(&it), plain);
 			pt_sync(t, it.ptep, n);
 			pt_iter_run_skip(&it, n);
 			leaves[it.level] += n;
@@ -531,6 +542,7 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
  */
 static int pt_iter_to_leaf(struct tdpmmu *t, struct pt_iter *it,
 			   unsigned int flags, struct tdpmmu_gather *g)
+	__must_hold(RCU)
 {
 	while (it->valid) {
 		if (flags & TDPMMU_YIELD &&
@@ -569,7 +581,7 @@ static int PT_NAME(split)(struct tdpmmu *t, struct tdpmmu_root *root,
 	rcu_read_lock();
 	pt_iter_start(&it, t, root, addr, addr + size, level + 1);
 	while (!(ret = pt_iter_to_leaf(t, &it, flags, g))) {
-		ret = PT_NAME(split_step)(t, &it, cache, &retries);
+		ret = PT_NAME(split_step)(t, &it, cache, flags, &retries);
 		if (ret)
 			break;
 	}
@@ -594,7 +606,8 @@ static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
 	while (!(ret = pt_iter_to_leaf(t, &it, flags, g))) {
 		lsize = tdpmmu_level_size(it.level);
 		if (it.addr < addr || it.addr + lsize > end) {
-			ret = PT_NAME(split_step)(t, &it, cache, &retries);
+			ret = PT_NAME(split_step)(t, &it, cache, flags,
+						  &retries);
 			if (ret)
 				break;
 			continue;
@@ -677,6 +690,13 @@ static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 			want = pt_leaf_next(want, level - 1);
 		}
 	}
+	/*
+	 * Until the flush, hardware may still set D in an old child through
+	 * a cached pointer to this table, and that write would be lost with
+	 * the table: a huge leaf made of writable children starts dirty.
+	 */
+	if (pt_leaf_writable(huge))
+		hw |= PT_DIRTY;
 	if (!pt_cmpxchg(it->ptep, &it->old, huge | hw))
 		goto unlock;
 	pt_sync(t, it->ptep, 1);
@@ -761,6 +781,8 @@ static void PT_NAME(zap_root)(struct tdpmmu *t, struct tdpmmu_root *root,
 					t->levels);
 }
 
+#include "pt_track.h"
+
 const struct tdpmmu_format PT_NAME(format) = {
 	.name = __stringify(PT_FMT),
 	.min_levels = PT_MIN_LEVELS,
@@ -774,6 +796,9 @@ const struct tdpmmu_format PT_NAME(format) = {
 	.split = PT_NAME(split),
 	.protect = PT_NAME(protect),
 	.collapse = PT_NAME(collapse),
+	.read_clear_dirty = PT_NAME(read_clear_dirty),
+	.clear_dirty_mask = PT_NAME(clear_dirty_mask),
+	.age = PT_NAME(age),
 	.lookup = PT_NAME(lookup),
 	.zap_root = PT_NAME(zap_root),
 };

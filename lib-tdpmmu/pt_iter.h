@@ -96,6 +96,7 @@ static inline void pt_iter_start(struct pt_iter *it, struct tdpmmu *t,
  */
 static inline bool pt_iter_cond_resched(struct tdpmmu *t, struct pt_iter *it,
 					bool exclusive, struct tdpmmu_gather *g)
+	__must_hold(RCU)
 {
 	bool forced = t->yield_interval &&
 		      ++it->since_yield >= t->yield_interval;

@@ -54,6 +54,26 @@ typedef u64 tdpmmu_pte_t;
  * share the entries above them.
  */
 #define TDPMMU_OWNED		BIT(3)
+/*
+ * unmap: the caller may not sleep (an MMU notifier that may not block):
+ * no yield, and a page for a split comes from the cache or from a
+ * GFP_NOWAIT allocation; where neither is possible the unmap stops with
+ * -EAGAIN.
+ */
+#define TDPMMU_NONBLOCK		BIT(4)
+/*
+ * unmap: remove every leaf the range touches whole, never split (what
+ * KVM's notifier zap does); needs no memory.
+ */
+#define TDPMMU_UNMAP_WHOLE	BIT(5)
+/* read_clear_dirty: only read the dirty bits, leave them set. */
+#define TDPMMU_DIRTY_NO_CLEAR	BIT(6)
+/* read_clear_dirty: split huge leaves down to 4K first (needs a cache). */
+#define TDPMMU_DIRTY_SPLIT	BIT(7)
+/* clear_dirty_mask: take write permission away instead of clearing D. */
+#define TDPMMU_DIRTY_WRPROT	BIT(8)
+/* age: only test, clear nothing, stop at the first young leaf. */
+#define TDPMMU_AGE_TEST_ONLY	BIT(9)
 
 /**
  * tdpmmu_level_shift() - log2 of the size an entry at @level maps
@@ -155,6 +175,9 @@ struct tdpmmu_ops {
  * @split: see tdpmmu_split()
  * @protect: see tdpmmu_protect()
  * @collapse: see tdpmmu_collapse()
+ * @read_clear_dirty: see tdpmmu_read_clear_dirty()
+ * @clear_dirty_mask: see tdpmmu_clear_dirty_mask()
+ * @age: see tdpmmu_age()
  * @lookup: see tdpmmu_lookup()
  * @zap_root: unlink everything below a root (exclusive use of the root)
  */
@@ -186,6 +209,17 @@ struct tdpmmu_format {
 	int (*collapse)(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 			u64 size, unsigned int flags, u64 *collapsed,
 			struct tdpmmu_gather *g);
+	int (*read_clear_dirty)(struct tdpmmu *t, struct tdpmmu_root *root,
+				u64 addr, u64 size, unsigned int flags,
+				unsigned long *bitmap,
+				struct tdpmmu_cache *cache, u64 *done,
+				struct tdpmmu_gather *g);
+	int (*clear_dirty_mask)(struct tdpmmu *t, struct tdpmmu_root *root,
+				u64 addr, const unsigned long *bitmap,
+				unsigned long nbits, unsigned int flags,
+				struct tdpmmu_gather *g);
+	int (*age)(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		   u64 size, unsigned int flags, u64 *young);
 	int (*lookup)(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		      struct tdpmmu_leaf *leaf);
 	void (*zap_root)(struct tdpmmu *t, struct tdpmmu_root *root,
@@ -330,6 +364,16 @@ int tdpmmu_collapse(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		    struct tdpmmu_gather *g);
 int tdpmmu_lookup(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		  struct tdpmmu_leaf *leaf);
+int tdpmmu_read_clear_dirty(struct tdpmmu *t, struct tdpmmu_root *root,
+			    u64 addr, u64 size, unsigned int flags,
+			    unsigned long *bitmap, struct tdpmmu_cache *cache,
+			    u64 *done, struct tdpmmu_gather *g);
+int tdpmmu_clear_dirty_mask(struct tdpmmu *t, struct tdpmmu_root *root,
+			    u64 addr, const unsigned long *bitmap,
+			    unsigned long nbits, unsigned int flags,
+			    struct tdpmmu_gather *g);
+int tdpmmu_age(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+	       u64 size, unsigned int flags, u64 *young);
 
 /* Used by the compiled-in core of each format; not for front-ends. */
 void *tdpmmu_cache_take(struct tdpmmu_cache *cache);

@@ -42,6 +42,12 @@ void shim_register_suite(struct kunit_suite *suite);
 
 void *kunit_kzalloc(struct kunit *test, size_t size, gfp_t gfp);
 
+static inline void *kunit_kcalloc(struct kunit *test, size_t n, size_t size,
+				  gfp_t gfp)
+{
+	return n > SIZE_MAX / size ? NULL : kunit_kzalloc(test, n * size, gfp);
+}
+
 #define kunit_info(test, fmt, ...)	printf("    # %s: " fmt, (test)->name, ##__VA_ARGS__)
 
 void shim_kunit_fail(struct kunit *test, bool assert, const char *file,

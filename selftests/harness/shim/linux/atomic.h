@@ -19,6 +19,7 @@ struct shim_atomic64 {
  * (relaxed); the value-returning read-modify-writes are fully ordered, as
  * in the kernel.
  */
+#define ATOMIC_INIT(i)		{ (i) }
 #define atomic_read(a)		__atomic_load_n(&(a)->counter, __ATOMIC_RELAXED)
 #define atomic_set(a, i)	__atomic_store_n(&(a)->counter, i, __ATOMIC_RELAXED)
 #define atomic_add(i, a)	\

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * tdpmmu argument checks shared by the files of exported operations.
+ */
+#ifndef _TDPMMU_API_H
+#define _TDPMMU_API_H
+
+#include <linux/lockdep.h>
+#include <linux/tdpmmu.h>
+
+/* A non-empty, granule-aligned range inside the instance's VA width. */
+static inline bool tdpmmu_range_ok(struct tdpmmu *t, u64 addr, u64 size)
+{
+	u64 granule = tdpmmu_level_size(1);
+
+	if (!size || (addr | size) & (granule - 1))
+		return false;
+	if (addr + size < addr)
+		return false;
+	return (addr + size - 1) >> t->va_bits == 0;
+}
+
+/* Assert the lock mode @flags claims; reject flags @op does not take. */
+static inline bool tdpmmu_flags_ok(struct tdpmmu *t, unsigned int flags,
+				   unsigned int allowed)
+{
+	if (flags & TDPMMU_EXCLUSIVE)
+		lockdep_assert_held_write(t->lock);
+	else
+		lockdep_assert_held_read(t->lock);
+	return !(flags & ~allowed);
+}
+
+static inline bool tdpmmu_prot_ok(u32 prot)
+{
+	return prot & TDPMMU_PROT_MASK && !(prot & ~TDPMMU_PROT_MASK);
+}
+
+#endif /* _TDPMMU_API_H */
