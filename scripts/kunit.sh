@@ -23,4 +23,16 @@ rc=0
 	--make_options "CC=ccache gcc" --jobs "$(nproc)" --json="$json" \
 	"${extra[@]}" ${KUNIT_FILTER:+"$KUNIT_FILTER"} || rc=$?
 "${PYTHON:-python3}" "$root/scripts/kunit-tap.py" "$name" "$json" "$LOG" >>"$TAP"
+
+# sparse over the project's files, in the tree kunit.py just configured.
+if [[ $arch == um ]]; then
+	slog=$CACHE/results/sparse.log
+	if make ARCH=um O="$CACHE/build-um" CC="ccache gcc" C=2 lib/tdpmmu/ \
+		>"$slog" 2>&1 && ! grep -E '(warning|error):' "$slog" | grep -q tdpmmu; then
+		echo "ok $name sparse lib/tdpmmu" >>"$TAP"
+	else
+		echo "not ok $name sparse lib/tdpmmu" >>"$TAP"
+		grep -E '(warning|error):' "$slog" | tail -n 20 | sed 's/^/# /' >>"$TAP"
+	fi
+fi
 exit "$rc"
