@@ -60,6 +60,10 @@ def main():
         f.write('\n'.join(lines) + '\n')
         f.write('\nx peer = ns / peer_ns (below 1: faster than the peer); '
                 'x floor = ns / floor_ns.\n')
+        for r in rows:
+            if 'retry_pct' in r:
+                f.write(f"{r['op']}: {r['retry_pct']:.2f}% of faults retried"
+                        f" ({r['peer']}: {r['peer_retry_pct']:.2f}%)\n")
 
     labels = [f"{r['op']} {r['format']} {r['size']} ({r['host']})" for r in rows]
     pos = range(len(rows))
