@@ -7,6 +7,8 @@
 #include <kunit/test.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
+#include <linux/processor.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/tdpmmu.h>
@@ -592,6 +594,145 @@ static void tdpmmu_test_bbm_walker(struct kunit *test)
 	run_checker(test, &tdpmmu_mock_bbm_format);
 }
 
+/*
+ * Shared-mode collapse locks only the parent entry: a writer already
+ * inside the table must find out that its change was lost and do it again
+ * on the huge leaf.  Threads collapse and split spans of 4K leaves while
+ * others unmap, remap, write-protect and unprotect single pages; each
+ * checks right after its call that the page translates as it just made
+ * it (nobody else changes that page: collapse and split keep every
+ * translation).  A lost unmap would leave the page mapped by the huge
+ * leaf, a lost write-protect would leave it writable.
+ */
+#define CR_BASE		SZ_1G_ULL
+#define CR_OA		(3 * SZ_1G_ULL)
+#define CR_SPANS	1
+#define CR_OPS		100000
+
+struct cr_arg {
+	struct test_fe *fe;
+	struct tdpmmu_cache cache;
+	unsigned int role;	/* 0: collapse; 1: split; 2: unmap; 3: protect */
+	atomic_t *writers;
+	unsigned long ops, bad;
+	struct fe_thread th;
+};
+
+/*
+ * Call again after a frozen entry, or after the cache ran out: every
+ * collapse that takes the page's table away costs the redo one more split.
+ */
+static int cr_retry(int ret)
+{
+	if (ret == -EAGAIN)
+		cpu_relax();
+	return ret == -EAGAIN || ret == -ENOMEM;
+}
+
+/* Is @addr translated right, with @prot (0: not at all)? */
+static bool cr_expect(struct cr_arg *a, u64 addr, u32 prot)
+{
+	struct tdpmmu_leaf leaf;
+
+	if (tdpmmu_lookup(&a->fe->t, a->fe->root, addr, &leaf))
+		return !prot;
+	return prot && leaf.prot == prot &&
+	       leaf.oa + (addr - leaf.addr) == addr - CR_BASE + CR_OA;
+}
+
+static void cr_page(struct cr_arg *a, struct rnd_state *rnd)
+{
+	/* Unmap even pages, protect odd ones: each page has one writer. */
+	u64 p = (prandom_u32_state(rnd) % (CR_SPANS * 256)) * 2 + a->role - 2;
+	u64 addr = CR_BASE + p * SZ_4K_ULL, done;
+	int ret;
+
+	do {
+		tdpmmu_cache_topup(&a->fe->t, &a->cache, TDPMMU_MAX_LEVELS,
+				   GFP_KERNEL);
+		if (a->role == 2)
+			ret = fe_unmap_cache(a->fe, &a->cache, addr, SZ_4K_ULL,
+					     0, &done);
+		else
+			ret = fe_protect(a->fe, addr, SZ_4K_ULL, 0,
+					 TDPMMU_PROT_WRITE, true, &done);
+	} while (cr_retry(ret));
+	if (ret || !cr_expect(a, addr, a->role == 2 ? 0 : TDPMMU_PROT_READ))
+		a->bad++;
+	do {
+		if (a->role == 2)
+			ret = fe_map_cache(a->fe, &a->cache, addr,
+					   addr - CR_BASE + CR_OA, 1, RW);
+		else
+			ret = fe_protect(a->fe, addr, SZ_4K_ULL,
+					 TDPMMU_PROT_WRITE, 0, true, &done);
+	} while (cr_retry(ret));
+	if (ret || !cr_expect(a, addr, RW))
+		a->bad++;
+}
+
+static void cr_thread(void *data)
+{
+	struct cr_arg *a = data;
+	struct rnd_state rnd;
+	u64 span;
+	int ret;
+
+	prandom_seed_state(&rnd, a->role + 5);
+	for (a->ops = 0; a->role < 2 ? atomic_read(a->writers) : a->ops < CR_OPS;
+	     a->ops++) {
+		span = CR_BASE + (prandom_u32_state(&rnd) % CR_SPANS) * SZ_2M_ULL;
+		if (!a->role) {
+			fe_collapse(a->fe, span, SZ_2M_ULL, 0);
+		} else if (a->role == 1) {
+			ret = fe_split_all(a->fe, &a->cache, span, SZ_2M_ULL, 1,
+					   0);
+			if (ret && ret != -EAGAIN)
+				a->bad++;
+		} else {
+			cr_page(a, &rnd);
+		}
+		if (!(a->ops % 16))
+			cond_resched();
+	}
+	if (a->role >= 2)
+		atomic_dec(a->writers);
+}
+
+static void tdpmmu_test_collapse_race(struct kunit *test)
+{
+	struct test_fe *fe = fe_create(test, 3, BIT(2));
+	struct cr_arg *a = kunit_kcalloc(test, 4, sizeof(*a), GFP_KERNEL);
+	atomic_t writers = ATOMIC_INIT(2);
+	unsigned int i;
+	u64 done;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_EQ(test, fe_map_range(fe, CR_BASE, CR_OA,
+					   CR_SPANS * SZ_2M_ULL, RW, &done), 0);
+	for (i = 0; i < 4; i++) {
+		a[i] = (struct cr_arg){ .fe = fe, .role = i,
+					.writers = &writers };
+		fe_thread_start(test, &a[i].th, cr_thread, &a[i], "cr", i);
+	}
+	for (i = 0; i < 4; i++) {
+		fe_thread_wait(&a[i].th);
+		KUNIT_EXPECT_EQ(test, a[i].bad, 0);
+		tdpmmu_cache_drain(&fe->t, &a[i].cache);
+	}
+	/* Tables still waiting for RCU are counted when freed. */
+	rcu_barrier();
+	kunit_info(test, "%lu collapse and %lu split passes, %lld collapses, %lld retries\n",
+		   a[0].ops, a[1].ops, fe_stat(fe, collapses),
+		   fe_stat(fe, retries));
+	KUNIT_EXPECT_GT(test, fe_stat(fe, collapses), 0);
+	expect_range(test, fe, CR_BASE, CR_SPANS * SZ_2M_ULL, CR_OA, RW);
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, CR_BASE, SZ_1G_ULL,
+				       TDPMMU_UNMAP_TABLES, &done), 0);
+	KUNIT_EXPECT_EQ(test, done, CR_SPANS * SZ_2M_ULL);
+	fe_destroy(test, fe);
+}
+
 static struct kunit_case tdpmmu_split_cases[] = {
 	KUNIT_CASE(tdpmmu_test_split_hitless),
 	KUNIT_CASE(tdpmmu_test_split_bbm),
@@ -602,6 +743,7 @@ static struct kunit_case tdpmmu_split_cases[] = {
 	KUNIT_CASE(tdpmmu_test_collapse),
 	KUNIT_CASE_SLOW(tdpmmu_test_hitless_walker),
 	KUNIT_CASE_SLOW(tdpmmu_test_bbm_walker),
+	KUNIT_CASE_SLOW(tdpmmu_test_collapse_race),
 	{}
 };
 

@@ -71,8 +71,8 @@ static void tdpmmu_free_table_rcu(struct rcu_head *head)
 	struct tdpmmu *t = (struct tdpmmu *)page->index;
 
 	page->index = 0;
-	t->ops->free_table(t, page_address(page));
 	tdpmmu_stat_add(t, pages, -1);
+	t->ops->free_table(t, page_address(page));
 }
 
 /**

@@ -18,8 +18,9 @@
  *   leaf), pt_merge_leaf(child, level) (the huge leaf whose first child is
  *   @child),
  *   PT_FROZEN (a non-present sentinel: "being changed"),
- *   PT_LOCKED (a bit hardware ignores: a present entry software must not
- *   change, used while a table is collapsed),
+ *   PT_LOCKED (a bit hardware ignores in a table entry: software must
+ *   not enter or change it, used while the table it points to is
+ *   collapsed),
  *   PT_ACCESSED, PT_DIRTY (the bits hardware sets in a leaf it uses or
  *   writes through, 0 if it has none), PT_HW_BITS (both),
  *   pt_leaf_writable(pte) (hardware may write through it, and so set D),
@@ -34,6 +35,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/processor.h>
 #include <linux/string.h>
 #include <linux/stringify.h>
 #include <linux/rcupdate.h>
@@ -54,6 +56,45 @@ static inline bool pt_cmpxchg(tdpmmu_pte_t *ptep, tdpmmu_pte_t *old,
 			      tdpmmu_pte_t new)
 {
 	return try_cmpxchg64(ptep, old, new);
+}
+
+/*
+ * Whether a shared-mode change just made at @ptep, an entry of the table
+ * the walk is in, was lost: a collapse replaced that table by a huge leaf
+ * after the walk read the parent entry.  The change (a cmpxchg) and the
+ * collapse's lock of the parent entry are both full barriers, and the
+ * collapse reads the entries after its lock: either it saw the change, or
+ * this read of the parent sees it locked (wait) or swapped.  A collapse
+ * that saw the change gave up if the change made the entry a hole or a
+ * table, so after a collapse a cleared leaf or a linked table was lost:
+ * the caller redoes it from the root.  A new leaf in a hole can only have
+ * been seen (else the collapse gave up): installs need no check.  A
+ * changed permission may be either: the caller redoes it, which is
+ * idempotent.  An unlinker instead freezes every entry of the table after
+ * the parent (shared mode) and accounts what it finds: the change holds.
+ */
+static inline bool pt_change_lost(const struct pt_iter *it,
+				  const tdpmmu_pte_t *ptep)
+{
+	unsigned int up = it->level + 1;
+	const tdpmmu_pte_t *pp;
+	tdpmmu_pte_t p;
+
+	if (it->level == it->root_level)
+		return false;
+	pp = it->pt_path[up] + pt_index(it->addr, up);
+	while ((p = READ_ONCE(*pp)) == PT_FROZEN || p & PT_LOCKED)
+		cpu_relax();
+	if (pt_is_table(p, up) && pt_table(p) == it->pt_path[it->level])
+		return false;
+	return READ_ONCE(*ptep) != PT_FROZEN;
+}
+
+/* Walk again from the root to the current entry: its table went away. */
+static inline void pt_iter_redo(struct pt_iter *it)
+{
+	it->next_addr = max(it->addr, it->start);
+	pt_iter_restart(it);
 }
 
 /*
@@ -111,7 +152,11 @@ static inline void pt_count(struct tdpmmu *t, const long *leaves, int sign,
 		tdpmmu_stat_add(t, retries, retries);
 }
 
-/* Link a fresh table at the iterator's (non-present) entry. */
+/*
+ * Link a fresh table at the iterator's (non-present) entry.  A collapse
+ * never takes a table with an entry that is not a leaf, so a table linked
+ * into one it checks makes it give up: no pt_change_lost() needed.
+ */
 static int PT_NAME(link_table)(struct tdpmmu *t, struct pt_iter *it,
 			       tdpmmu_pte_t *table)
 {
@@ -149,11 +194,13 @@ static inline void pt_fill_leaves(tdpmmu_pte_t *ptep, tdpmmu_pte_t pte,
  * translation changes, so nothing goes into a gather.  A break-before-make
  * format instead freezes the leaf, flushes it and then links the table.
  * Returns 0 (it->old is now the table entry), 1 if the entry changed under
- * us (it->old holds the new value: look again), -ENOMEM if @cache is
- * empty, -EINVAL if the instance allows no leaf one level down.
+ * us (it->old holds the new value: look again; or the walk starts over if
+ * a collapse took the table the leaf was in), -ENOMEM if @cache is empty,
+ * -EINVAL if the instance allows no leaf one level down.
  */
 static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
-			       struct tdpmmu_cache *cache)
+			       struct tdpmmu_cache *cache,
+			       struct tdpmmu_gather *g)
 {
 	unsigned int level = it->level;
 	tdpmmu_pte_t *table, new, old = it->old;
@@ -184,6 +231,14 @@ static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
 		return 1;
 	}
 	pt_sync(t, it->ptep, 1);
+	if (pt_change_lost(it, it->ptep)) {
+		/* Linked into a collapsed table: free it, split the leaf. */
+		tdpmmu_gather_add_table(t, g, table);
+		tdpmmu_gather_add_range(g, it->addr, tdpmmu_level_size(level),
+					level);
+		pt_iter_redo(it);
+		return 1;
+	}
 	it->old = new;
 	tdpmmu_stat_add(t, tables[level - 1], 1);
 	tdpmmu_stat_add(t, leaves[level - 1], TDPMMU_PTES_PER_TABLE);
@@ -200,7 +255,7 @@ static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
  */
 static int PT_NAME(split_step)(struct tdpmmu *t, struct pt_iter *it,
 			       struct tdpmmu_cache *cache, unsigned int flags,
-			       long *retries)
+			       long *retries, struct tdpmmu_gather *g)
 {
 	int ret;
 
@@ -209,7 +264,7 @@ static int PT_NAME(split_step)(struct tdpmmu *t, struct pt_iter *it,
 	if (!cache->nr && flags & TDPMMU_NONBLOCK &&
 	    tdpmmu_cache_topup(t, cache, 1, GFP_NOWAIT | __GFP_NOWARN))
 		return -EAGAIN;
-	ret = PT_NAME(split_leaf)(t, it, cache);
+	ret = PT_NAME(split_leaf)(t, it, cache, g);
 	if (ret > 0) {
 		(*retries)++;
 		return 0;
@@ -490,7 +545,7 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 		if (pt_is_leaf(it.old, it.level)) {
 			if (!covered && !(flags & TDPMMU_UNMAP_WHOLE)) {
 				ret = PT_NAME(split_step)(t, &it, cache,
-							  flags, &retries);
+							  flags, &retries, g);
 				if (ret)
 					break;
 				continue;
@@ -505,6 +560,11 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 				n += pt_clear_run(it.ptep + 1, it.level,
 						  pt_iter_run_room(&it), plain);
 			pt_sync(t, it.ptep, n);
+			if (!plain && pt_change_lost(&it, it.ptep)) {
+				retries++;
+				pt_iter_redo(&it);
+				continue;
+			}
 			pt_iter_run_skip(&it, n);
 			leaves[it.level] += n;
 			*unmapped += n * lsize;
@@ -581,7 +641,8 @@ static int PT_NAME(split)(struct tdpmmu *t, struct tdpmmu_root *root,
 	rcu_read_lock();
 	pt_iter_start(&it, t, root, addr, addr + size, level + 1);
 	while (!(ret = pt_iter_to_leaf(t, &it, flags, g))) {
-		ret = PT_NAME(split_step)(t, &it, cache, flags, &retries);
+		ret = PT_NAME(split_step)(t, &it, cache, flags, &retries,
+					  g);
 		if (ret)
 			break;
 	}
@@ -607,7 +668,7 @@ static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
 		lsize = tdpmmu_level_size(it.level);
 		if (it.addr < addr || it.addr + lsize > end) {
 			ret = PT_NAME(split_step)(t, &it, cache, flags,
-						  &retries);
+						  &retries, g);
 			if (ret)
 				break;
 			continue;
@@ -624,6 +685,11 @@ static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
 				continue;
 			}
 			pt_sync(t, it.ptep, 1);
+			if (pt_change_lost(&it, it.ptep)) {
+				retries++;
+				pt_iter_redo(&it);
+				continue;
+			}
 			tdpmmu_gather_add_range(g, it.addr, lsize, it.level);
 		}
 		pt_iter_next(&it, false);
@@ -632,29 +698,15 @@ static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
 	return pt_range_end(t, &it, addr, size, ret, retries, done);
 }
 
-/* Give back the locks a failed collapse took on the first @n children. */
-static void pt_unlock_children(tdpmmu_pte_t *table, unsigned int n)
-{
-	tdpmmu_pte_t c;
-
-	while (n--) {
-		c = READ_ONCE(table[n]);
-		/* Hardware may set A/D meanwhile; an unlinker may freeze. */
-		while (c & PT_LOCKED &&
-		       !pt_cmpxchg(&table[n], &c, c & ~PT_LOCKED))
-			;
-	}
-}
-
 /*
  * Replace the table at the iterator by one huge leaf if its entries are
  * leaves that map one aligned, contiguous output range with the same
- * attributes.  In shared mode each child is locked first (PT_LOCKED: still
- * present for hardware, "being changed" for software), so nobody changes
- * a child between the check and the swap; after the swap the locked
- * children stay frozen for software until the table is freed.  Hardware
- * A/D bits of the children are carried into the huge leaf.  Returns 1 if
- * collapsed, 0 if not (nothing changed).
+ * attributes.  In shared mode the parent entry is locked first (PT_LOCKED:
+ * still the table for hardware, "being changed" for software), so no walk
+ * enters the table until it is swapped or unlocked; a writer that was
+ * already inside finds out after its change (pt_change_lost()) and does it
+ * again on the huge leaf.  Hardware A/D bits of the children are carried
+ * into the huge leaf.  Returns 1 if collapsed, 0 if not (nothing changed).
  */
 static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 				   bool exclusive, struct tdpmmu_gather *g)
@@ -662,33 +714,26 @@ static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 	unsigned int level = it->level, i;
 	u64 size = tdpmmu_level_size(level);
 	tdpmmu_pte_t *table = pt_table(it->old);
-	tdpmmu_pte_t huge, want, c, hw = 0;
+	tdpmmu_pte_t huge, want, c, hw = 0, locked = it->old;
 
 	c = READ_ONCE(table[0]);
 	if (!pt_is_leaf(c, level - 1) || pt_frozen(c) ||
 	    pt_leaf_oa(c) & (size - 1))
 		return 0;
+	/* The lock is a full barrier: the checks below read after it. */
+	if (!exclusive && !pt_cmpxchg(it->ptep, &locked, it->old | PT_LOCKED))
+		return 0;
+	if (!exclusive)
+		locked = it->old | PT_LOCKED;
+	c = READ_ONCE(table[0]);
 	huge = pt_merge_leaf(c & ~PT_HW_BITS, level);
 	want = pt_split_child(huge, level, 0);
-	if (exclusive) {
-		/* Nobody else writes: check, no locks. */
-		for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++) {
-			c = READ_ONCE(table[i]);
-			if ((c & ~PT_HW_BITS) != want)
-				return 0;
-			hw |= c & PT_HW_BITS;
-			want = pt_leaf_next(want, level - 1);
-		}
-	} else {
-		for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++) {
-			c = READ_ONCE(table[i]);
-			do {
-				if ((c & ~PT_HW_BITS) != want)
-					goto unlock;
-			} while (!pt_cmpxchg(&table[i], &c, c | PT_LOCKED));
-			hw |= c & PT_HW_BITS;
-			want = pt_leaf_next(want, level - 1);
-		}
+	for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++) {
+		c = READ_ONCE(table[i]);
+		if ((c & ~PT_HW_BITS) != want)
+			goto unlock;
+		hw |= c & PT_HW_BITS;
+		want = pt_leaf_next(want, level - 1);
 	}
 	/*
 	 * Until the flush, hardware may still set D in an old child through
@@ -697,9 +742,13 @@ static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 	 */
 	if (pt_leaf_writable(huge))
 		hw |= PT_DIRTY;
-	if (!pt_cmpxchg(it->ptep, &it->old, huge | hw))
-		goto unlock;
+	/* Hardware may set A in the parent meanwhile; an unlinker may win. */
+	while (!pt_cmpxchg(it->ptep, &locked, huge | hw))
+		if (!pt_is_table(locked, level) || pt_table(locked) != table ||
+		    (!exclusive && !(locked & PT_LOCKED)))
+			return 0;
 	pt_sync(t, it->ptep, 1);
+	it->old = huge | hw;
 	tdpmmu_stat_add(t, leaves[level - 1], -TDPMMU_PTES_PER_TABLE);
 	tdpmmu_stat_add(t, leaves[level], 1);
 	tdpmmu_stat_add(t, tables[level - 1], -1);
@@ -709,8 +758,10 @@ static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 	tdpmmu_gather_add_table(t, g, table);
 	return 1;
 unlock:
-	if (!exclusive)
-		pt_unlock_children(table, i);
+	c = locked;
+	while (!exclusive && c & PT_LOCKED && pt_table(c) == table &&
+	       !pt_cmpxchg(it->ptep, &c, c & ~PT_LOCKED))
+		;
 	return 0;
 }
 

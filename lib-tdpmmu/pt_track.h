@@ -95,7 +95,7 @@ static int PT_NAME(read_clear_dirty)(struct tdpmmu *t, struct tdpmmu_root *root,
 		covered = it.addr >= addr && it.addr + lsize <= end;
 		if (it.level > 1 && flags & TDPMMU_DIRTY_SPLIT) {
 			ret = PT_NAME(split_step)(t, &it, cache, flags,
-						  &retries);
+						  &retries, g);
 			if (ret)
 				break;
 			continue;
@@ -196,6 +196,12 @@ static int PT_NAME(clear_dirty_mask)(struct tdpmmu *t, struct tdpmmu_root *root,
 				continue;
 			}
 			pt_sync(t, it.ptep, 1);
+			/* A lost write-protect would miss writes: redo. */
+			if (pt_change_lost(&it, it.ptep)) {
+				retries++;
+				pt_iter_redo(&it);
+				continue;
+			}
 			tdpmmu_gather_add_range(g, it.addr, lsize, it.level);
 		}
 		pt_iter_next(&it, false);

@@ -77,6 +77,7 @@ static inline void free_page(unsigned long addr)
 	shim_rcu_sync_acquire();
 	__atomic_sub_fetch(&shim_pages_allocated, 1, __ATOMIC_RELAXED);
 	free((void *)addr);
+	shim_rcu_cb_release();
 }
 
 #endif

@@ -13,10 +13,31 @@ void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
 extern int shim_rcu_sync;
 
+/*
+ * liburcu is not instrumented, so TSan sees neither of RCU's orderings:
+ * readers before the callbacks they delay (read_unlock releases, the
+ * callback's free_page() acquires), and callbacks before rcu_barrier()
+ * returns (free_page(), the last thing a table's callback does, releases;
+ * rcu_barrier() acquires).
+ */
 static inline void shim_rcu_sync_acquire(void)
 {
 	__tsan_acquire(&shim_rcu_sync);
 }
+
+static inline void shim_rcu_cb_release(void)
+{
+	__tsan_release(&shim_rcu_sync);
+}
+
+static inline void shim_rcu_barrier(void)
+{
+	urcu_memb_barrier();
+	__tsan_acquire(&shim_rcu_sync);
+}
+
+#undef rcu_barrier
+#define rcu_barrier()	shim_rcu_barrier()
 
 static inline void shim_rcu_read_unlock(void)
 {
@@ -28,6 +49,10 @@ static inline void shim_rcu_read_unlock(void)
 #define rcu_read_unlock()	shim_rcu_read_unlock()
 #else
 static inline void shim_rcu_sync_acquire(void)
+{
+}
+
+static inline void shim_rcu_cb_release(void)
 {
 }
 #endif
