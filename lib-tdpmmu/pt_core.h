@@ -650,6 +650,30 @@ static int PT_NAME(split)(struct tdpmmu *t, struct tdpmmu_root *root,
 	return pt_range_end(t, &it, addr, size, ret, retries, done);
 }
 
+/*
+ * Change the leaf at the iterator to @new, the same translation with
+ * other permissions or hardware bits, and add it to @g for the flush.  A
+ * change a collapse took away is done again on the huge leaf, which is
+ * idempotent.  Returns 0 when done (or nothing to change), 1 to look at
+ * the entry again (a lost race, or the walk starts over).
+ */
+static inline int pt_change_leaf(struct tdpmmu *t, struct pt_iter *it,
+				 tdpmmu_pte_t new, struct tdpmmu_gather *g)
+{
+	if (new == it->old)
+		return 0;
+	if (!pt_cmpxchg(it->ptep, &it->old, new))
+		return 1;
+	pt_sync(t, it->ptep, 1);
+	if (pt_change_lost(it, it->ptep)) {
+		pt_iter_redo(it);
+		return 1;
+	}
+	tdpmmu_gather_add_range(g, it->addr, tdpmmu_level_size(it->level),
+				it->level);
+	return 0;
+}
+
 static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
 			    u64 addr, u64 size, u32 set, u32 clear,
 			    unsigned int flags, struct tdpmmu_cache *cache,
@@ -679,18 +703,9 @@ static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
 			break;
 		}
 		new = pt_leaf_set_prot(it.old, prot);
-		if (new != it.old) {
-			if (!pt_cmpxchg(it.ptep, &it.old, new)) {
-				retries++;
-				continue;
-			}
-			pt_sync(t, it.ptep, 1);
-			if (pt_change_lost(&it, it.ptep)) {
-				retries++;
-				pt_iter_redo(&it);
-				continue;
-			}
-			tdpmmu_gather_add_range(g, it.addr, lsize, it.level);
+		if (pt_change_leaf(t, &it, new, g)) {
+			retries++;
+			continue;
 		}
 		pt_iter_next(&it, false);
 	}

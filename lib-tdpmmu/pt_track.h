@@ -190,19 +190,10 @@ static int PT_NAME(clear_dirty_mask)(struct tdpmmu *t, struct tdpmmu_root *root,
 		} else {
 			new = it.old & ~PT_DIRTY;
 		}
-		if (new != it.old) {
-			if (!pt_cmpxchg(it.ptep, &it.old, new)) {
-				retries++;
-				continue;
-			}
-			pt_sync(t, it.ptep, 1);
-			/* A lost write-protect would miss writes: redo. */
-			if (pt_change_lost(&it, it.ptep)) {
-				retries++;
-				pt_iter_redo(&it);
-				continue;
-			}
-			tdpmmu_gather_add_range(g, it.addr, lsize, it.level);
+		/* A write-protect a collapse lost would miss writes. */
+		if (pt_change_leaf(t, &it, new, g)) {
+			retries++;
+			continue;
 		}
 		pt_iter_next(&it, false);
 	}
