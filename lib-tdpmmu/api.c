@@ -41,7 +41,7 @@ int tdpmmu_map(struct tdpmmu *t, struct tdpmmu_root *root,
 	if (!tdpmmu_range_ok(t, leaf->addr, size) ||
 	    (leaf->addr | leaf->oa) & (size - 1))
 		return -EINVAL;
-	if (!tdpmmu_prot_ok(leaf->prot) ||
+	if (!tdpmmu_prot_ok(t, leaf->prot) ||
 	    leaf->fmt_bits & ~t->fmt->fmt_bits_mask)
 		return -EINVAL;
 	return t->fmt->map(t, root, leaf, cache, g);
@@ -86,7 +86,7 @@ int tdpmmu_map_range(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 	    !tdpmmu_range_ok(t, addr, size) ||
 	    oa & (tdpmmu_level_size(1) - 1) || oa + size < oa)
 		return -EINVAL;
-	if (!tdpmmu_prot_ok(prot) || fmt_bits & ~t->fmt->fmt_bits_mask)
+	if (!tdpmmu_prot_ok(t, prot) || fmt_bits & ~t->fmt->fmt_bits_mask)
 		return -EINVAL;
 	return t->fmt->map_range(t, root, addr, oa, size, prot, fmt_bits,
 				 flags, cache, mapped, g);
@@ -213,8 +213,8 @@ int tdpmmu_protect(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 {
 	*done = 0;
 	if (!tdpmmu_flags_ok(t, flags, TDPMMU_YIELD | TDPMMU_EXCLUSIVE) ||
-	    !tdpmmu_range_ok(t, addr, size) || !tdpmmu_prot_ok(set | clear) ||
-	    set & clear)
+	    !tdpmmu_range_ok(t, addr, size) || !(set | clear) ||
+	    (set | clear) & ~TDPMMU_PROT_MASK || set & clear)
 		return -EINVAL;
 	return t->fmt->protect(t, root, addr, size, set, clear, flags, cache,
 			       done, g);

@@ -31,9 +31,10 @@ static inline bool tdpmmu_flags_ok(struct tdpmmu *t, unsigned int flags,
 	return !(flags & ~allowed);
 }
 
-static inline bool tdpmmu_prot_ok(u32 prot)
+/* Only TDPMMU_PROT_* bits, and at least one the format can express. */
+static inline bool tdpmmu_prot_ok(struct tdpmmu *t, u32 prot)
 {
-	return prot & TDPMMU_PROT_MASK && !(prot & ~TDPMMU_PROT_MASK);
+	return prot & t->fmt->prot_mask && !(prot & ~TDPMMU_PROT_MASK);
 }
 
 #endif /* _TDPMMU_API_H */

@@ -47,6 +47,8 @@ int tdpmmu_init(struct tdpmmu *t, const struct tdpmmu_format *fmt,
 	spin_lock_init(&t->roots_lock);
 	INIT_LIST_HEAD(&t->roots);
 	t->yield_interval = 0;
+	t->hw_ad = params->hw_ad;
+	t->noncoherent = params->noncoherent;
 	t->stats = alloc_percpu(struct tdpmmu_stats);
 	if (!t->stats)
 		return -ENOMEM;

@@ -61,6 +61,7 @@ extern const struct tdpmmu_format tdpmmu_mock_ad_format;
 #define PT_HUGE_LEVELS		GENMASK(5, 2)
 /* A front-end may install a leaf already accessed or dirty (KVM does). */
 #define PT_FMT_BITS_MASK	(MOCK_SW | PT_HW_BITS)
+#define PT_PROT_MASK		TDPMMU_PROT_MASK
 
 static inline bool pt_present(tdpmmu_pte_t pte)
 {
@@ -142,7 +143,7 @@ static inline tdpmmu_pte_t pt_leaf_next(tdpmmu_pte_t pte, unsigned int level)
  * bit), so that clearing it must be atomic to keep what it set: a present
  * entry not yet accessed, or writable and not yet dirty.
  */
-static inline bool pt_volatile(tdpmmu_pte_t pte)
+static inline bool pt_volatile(const struct tdpmmu *t, tdpmmu_pte_t pte)
 {
 	return PT_HW_BITS && pt_present(pte) &&
 	       (!(pte & PT_ACCESSED) || (pte & MOCK_W && !(pte & PT_DIRTY)));

@@ -13,7 +13,8 @@
  *   pt_mk_table(table), pt_mk_leaf(leaf), pt_leaf_oa(pte),
  *   pt_leaf_prot(pte), pt_leaf_fmt_bits(pte), pt_leaf_set_prot(pte, prot),
  *   pt_leaf_next(pte, level) (the leaf mapping the next @level-sized
- *   output range), pt_volatile(pte) (hardware may still set a bit in it),
+ *   output range), pt_volatile(t, pte) (hardware may still set a bit in
+ *   it),
  *   pt_split_child(pte, level, i) (entry i of the table replacing a huge
  *   leaf), pt_merge_leaf(child, level) (the huge leaf whose first child is
  *   @child),
@@ -27,12 +28,14 @@
  *   PT_SPLIT_BBM (1 if a huge leaf may not be replaced by a table while it
  *   is present),
  *   pt_sync(t, ptep, n) (cache maintenance after publishing entries),
- *   PT_MIN_LEVELS, PT_MAX_LEVELS, PT_HUGE_LEVELS, PT_FMT_BITS_MASK.
+ *   PT_MIN_LEVELS, PT_MAX_LEVELS, PT_HUGE_LEVELS, PT_FMT_BITS_MASK,
+ *   PT_PROT_MASK (the TDPMMU_PROT_* bits it can express).
  */
 #include <linux/tdpmmu.h>
 #include <asm/barrier.h>
 #include <linux/bits.h>
 #include <linux/errno.h>
+#include <linux/export.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/processor.h>
@@ -45,6 +48,8 @@
 #define __PT_NAME(fmt, x)	tdpmmu_##fmt##_##x
 #define _PT_NAME(fmt, x)	__PT_NAME(fmt, x)
 #define PT_NAME(x)		_PT_NAME(PT_FMT, x)
+/* tdpmmu_<fmt>_format, what the file generates */
+#define PT_FORMAT		PT_NAME(format)
 
 /* Being changed by another thread: frozen, or locked for a collapse. */
 static inline bool pt_frozen(tdpmmu_pte_t pte)
@@ -119,7 +124,7 @@ static void PT_NAME(free_subtree)(struct tdpmmu *t, tdpmmu_pte_t *table,
 
 	for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++, addr += size) {
 		old = READ_ONCE(table[i]);
-		if (!exclusive || pt_volatile(old))
+		if (!exclusive || pt_volatile(t, old))
 			old = xchg(&table[i], PT_FROZEN);
 		if (!pt_present(old))
 			continue;
@@ -160,6 +165,8 @@ static inline void pt_count(struct tdpmmu *t, const long *leaves, int sign,
 static int PT_NAME(link_table)(struct tdpmmu *t, struct pt_iter *it,
 			       tdpmmu_pte_t *table)
 {
+	/* A walker that does not snoop must not see the page's old bytes. */
+	pt_sync(t, table, TDPMMU_PTES_PER_TABLE);
 	if (!pt_cmpxchg(it->ptep, &it->old, pt_mk_table(table)))
 		return -EAGAIN;
 	pt_sync(t, it->ptep, 1);
@@ -378,9 +385,10 @@ static inline bool pt_install(tdpmmu_pte_t *ptep, tdpmmu_pte_t *old,
  * when no software writer races (@plain) and hardware cannot set a bit in
  * it meanwhile; otherwise cmpxchg, so that nothing hardware set is lost.
  */
-static inline bool pt_clear(tdpmmu_pte_t *ptep, tdpmmu_pte_t *old, bool plain)
+static inline bool pt_clear(struct tdpmmu *t, tdpmmu_pte_t *ptep,
+			    tdpmmu_pte_t *old, bool plain)
 {
-	if (!plain || pt_volatile(*old))
+	if (!plain || pt_volatile(t, *old))
 		return pt_cmpxchg(ptep, old, 0);
 	WRITE_ONCE(*ptep, 0);
 	return true;
@@ -410,15 +418,17 @@ static inline unsigned int pt_install_run(tdpmmu_pte_t *ptep, tdpmmu_pte_t pte,
  * Clear the leaves at @ptep[0..@room) while they are leaves.  Returns how
  * many it cleared.
  */
-static inline unsigned int pt_clear_run(tdpmmu_pte_t *ptep, unsigned int level,
-					unsigned int room, bool plain)
+static inline unsigned int pt_clear_run(struct tdpmmu *t, tdpmmu_pte_t *ptep,
+					unsigned int level, unsigned int room,
+					bool plain)
 {
 	tdpmmu_pte_t old;
 	unsigned int i;
 
 	for (i = 0; i < room; i++) {
 		old = READ_ONCE(ptep[i]);
-		if (!pt_is_leaf(old, level) || !pt_clear(ptep + i, &old, plain))
+		if (!pt_is_leaf(old, level) ||
+		    !pt_clear(t, ptep + i, &old, plain))
 			break;
 	}
 	return i;
@@ -550,14 +560,14 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 					break;
 				continue;
 			}
-			if (!pt_clear(it.ptep, &it.old, plain)) {
+			if (!pt_clear(t, it.ptep, &it.old, plain)) {
 				retries++;
 				continue;
 			}
 			/* The next leaves of this table, while covered. */
 			n = 1;
 			if (covered)
-				n += pt_clear_run(it.ptep + 1, it.level,
+				n += pt_clear_run(t, it.ptep + 1, it.level,
 						  pt_iter_run_room(&it), plain);
 			pt_sync(t, it.ptep, n);
 			if (!plain && pt_change_lost(&it, it.ptep)) {
@@ -698,7 +708,7 @@ static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
 			continue;
 		}
 		prot = (pt_leaf_prot(it.old) & ~clear) | set;
-		if (!prot) {
+		if (!(prot & PT_PROT_MASK)) {
 			ret = -EINVAL;
 			break;
 		}
@@ -849,12 +859,13 @@ static void PT_NAME(zap_root)(struct tdpmmu *t, struct tdpmmu_root *root,
 
 #include "pt_track.h"
 
-const struct tdpmmu_format PT_NAME(format) = {
+const struct tdpmmu_format PT_FORMAT = {
 	.name = __stringify(PT_FMT),
 	.min_levels = PT_MIN_LEVELS,
 	.max_levels = PT_MAX_LEVELS,
 	.huge_levels = PT_HUGE_LEVELS,
 	.fmt_bits_mask = PT_FMT_BITS_MASK,
+	.prot_mask = PT_PROT_MASK,
 	.split_bbm = PT_SPLIT_BBM,
 	.map = PT_NAME(map),
 	.map_range = PT_NAME(map_range),
@@ -868,3 +879,4 @@ const struct tdpmmu_format PT_NAME(format) = {
 	.lookup = PT_NAME(lookup),
 	.zap_root = PT_NAME(zap_root),
 };
+EXPORT_SYMBOL_GPL(PT_FORMAT);

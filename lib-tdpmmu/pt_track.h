@@ -182,7 +182,7 @@ static int PT_NAME(clear_dirty_mask)(struct tdpmmu *t, struct tdpmmu_root *root,
 		}
 		if (wrprot) {
 			prot = pt_leaf_prot(it.old) & ~TDPMMU_PROT_WRITE;
-			if (!prot) {
+			if (!(prot & PT_PROT_MASK)) {
 				ret = -EINVAL;
 				break;
 			}

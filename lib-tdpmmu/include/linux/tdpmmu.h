@@ -167,6 +167,9 @@ struct tdpmmu_ops {
  * @max_levels: most table levels the format supports
  * @huge_levels: bitmask of levels above 1 where the format allows a leaf
  * @fmt_bits_mask: bits a front-end may pass in tdpmmu_leaf.fmt_bits
+ * @prot_mask: the TDPMMU_PROT_* bits the format can express; a leaf needs
+ *	at least one of them, the others are dropped (x86-64 leaves are
+ *	always readable, VT-d has no execute permission)
  * @split_bbm: replacing a huge leaf by a table needs break-before-make
  *	(unmap, flush, then link); false where a hitless split is legal
  * @map: see tdpmmu_map()
@@ -187,6 +190,7 @@ struct tdpmmu_format {
 	unsigned int max_levels;
 	u32 huge_levels;
 	u64 fmt_bits_mask;
+	u32 prot_mask;
 	bool split_bbm;
 	int (*map)(struct tdpmmu *t, struct tdpmmu_root *root,
 		   const struct tdpmmu_leaf *leaf, struct tdpmmu_cache *cache,
@@ -231,10 +235,16 @@ struct tdpmmu_format {
  * @levels: number of table levels; the root table is at this level
  * @huge_levels: bitmask of levels above 1 where leaves may be installed,
  *	a subset of the format's
+ * @hw_ad: hardware sets accessed/dirty bits in this instance's leaves
+ *	(EPT with A/D enabled, VT-d with SSADS); see tdpmmu_set_hw_ad()
+ * @noncoherent: hardware walks the tables without snooping CPU caches:
+ *	the format writes every changed entry back (clflush on x86)
  */
 struct tdpmmu_params {
 	unsigned int levels;
 	u32 huge_levels;
+	bool hw_ad;
+	bool noncoherent;
 };
 
 /**
@@ -293,6 +303,8 @@ struct tdpmmu_root {
  * @roots: list of struct tdpmmu_root
  * @yield_interval: for tests: a yielding walk also yields after this many
  *	entries, as if rescheduling were due; 0 (the default) in production
+ * @hw_ad: hardware may set accessed/dirty bits now (tdpmmu_set_hw_ad())
+ * @noncoherent: hardware walks do not snoop CPU caches
  * @stats: counters, per CPU
  */
 struct tdpmmu {
@@ -305,8 +317,25 @@ struct tdpmmu {
 	spinlock_t roots_lock;	/* protects roots */
 	struct list_head roots;
 	unsigned int yield_interval;
+	bool hw_ad;
+	bool noncoherent;
 	struct tdpmmu_stats __percpu *stats;
 };
+
+/**
+ * tdpmmu_set_hw_ad() - say whether hardware sets accessed/dirty bits now
+ * @t: the instance
+ * @on: true before the front-end lets hardware set them (e.g. before it
+ *	sets SSADS in VT-d PASID entries for dirty tracking), false only
+ *	after hardware stopped and its caches were flushed
+ *
+ * While it is false, leaves hardware cannot change are cleared with plain
+ * stores where the caller owns the range.
+ */
+static inline void tdpmmu_set_hw_ad(struct tdpmmu *t, bool on)
+{
+	WRITE_ONCE(t->hw_ad, on);
+}
 
 /* Add @val to counter @field (e.g. leaves[1]) of @t, on this CPU. */
 #define tdpmmu_stat_add(t, field, val)	this_cpu_add((*(t)->stats).field, (val))

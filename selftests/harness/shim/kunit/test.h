@@ -71,6 +71,7 @@ void shim_kunit_fail(struct kunit *test, bool assert, const char *file,
 #define KUNIT_EXPECT_EQ_MSG(t, a, b, ...) __SHIM_CMP(t, false, a, ==, b, __VA_ARGS__)
 #define KUNIT_ASSERT_EQ_MSG(t, a, b, ...) __SHIM_CMP(t, true, a, ==, b, __VA_ARGS__)
 #define KUNIT_EXPECT_EQ(t, a, b)	__SHIM_CMP(t, false, a, ==, b, "")
+#define KUNIT_EXPECT_PTR_EQ(t, a, b)	__SHIM_CMP(t, false, (uintptr_t)(a), ==, (uintptr_t)(b), "")
 #define KUNIT_ASSERT_EQ(t, a, b)	__SHIM_CMP(t, true, a, ==, b, "")
 #define KUNIT_EXPECT_NE(t, a, b)	__SHIM_CMP(t, false, a, !=, b, "")
 #define KUNIT_ASSERT_NE(t, a, b)	__SHIM_CMP(t, true, a, !=, b, "")

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * tdpmmu format: x86-64 4- and 5-level paging, as AMD's nested paging
+ * (NPT) walks it for guest physical addresses.
+ *
+ * Intel SDM volume 3, section 4.5 "4-Level Paging and 5-Level Paging"
+ * (tables 4-15 to 4-20), AMD APM volume 2, section 15.25 "Nested Paging".
+ * The bits:
+ *
+ *   bit 0      P    present             bit 1  R/W  writable
+ *   bit 2      U/S  user: NPT treats every guest access as a user access,
+ *                   so every entry sets it
+ *   bits 4:3   PWT, PCD (memory type, leaves)
+ *   bit 5      A    accessed            bit 6  D    dirty (leaves)
+ *   bit 7      PS   in PDPTE/PDE: a 1G or 2M page; PAT in a PTE
+ *   bit 8      G    global (leaves; meaningless for NPT)
+ *   bits 11:9  ignored: KVM's software "present" bit is 11
+ *   bits 51:12 address (bit 12 is PAT in a huge leaf: not used here)
+ *   bits 62:52 ignored (62:59 are protection keys in leaves with CR4.PKE,
+ *              which NPT does not use)
+ *   bit 63     XD   execute disable
+ *
+ * Hardware always maintains A and D.  A present entry is always readable:
+ * TDPMMU_PROT_READ is implied.  PT_FROZEN is KVM's 0x5a0 (P clear).
+ * PT_LOCKED is bit 62, ignored in table entries.  The front-end's bits are
+ * PWT, PCD, G, 11:9 and 61:52.  4 or 5 levels; 2M and 1G leaves.
+ */
+#ifndef _TDPMMU_FMT_X86_64_H
+#define _TDPMMU_FMT_X86_64_H
+
+#include <linux/bits.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/tdpmmu.h>
+
+extern const struct tdpmmu_format tdpmmu_x86_64_format;
+
+#define X86_P		BIT_ULL(0)
+#define X86_RW		BIT_ULL(1)
+#define X86_US		BIT_ULL(2)
+#define X86_PWT		BIT_ULL(3)
+#define X86_PCD		BIT_ULL(4)
+#define X86_A		BIT_ULL(5)
+#define X86_D		BIT_ULL(6)
+#define X86_PS		BIT_ULL(7)
+#define X86_G		BIT_ULL(8)
+#define X86_SW_LOW	GENMASK_ULL(11, 9)
+#define X86_ADDR	GENMASK_ULL(51, 12)
+#define X86_SW		GENMASK_ULL(61, 52)
+#define X86_XD		BIT_ULL(63)
+
+#define PT_FROZEN		0x5a0ULL
+#define PT_LOCKED		BIT_ULL(62)
+#define PT_ACCESSED		X86_A
+#define PT_DIRTY		X86_D
+#define PT_HW_BITS		(PT_ACCESSED | PT_DIRTY)
+#define PT_SPLIT_BBM		0
+#define PT_MIN_LEVELS		4
+#define PT_MAX_LEVELS		5
+#define PT_HUGE_LEVELS		GENMASK(3, 2)
+#define PT_FMT_BITS_MASK	(X86_PWT | X86_PCD | X86_G | X86_SW_LOW | X86_SW)
+#define PT_PROT_MASK		TDPMMU_PROT_MASK
+
+static inline bool pt_present(tdpmmu_pte_t pte)
+{
+	return pte & X86_P;
+}
+
+static inline bool pt_is_leaf(tdpmmu_pte_t pte, unsigned int level)
+{
+	return pt_present(pte) && (level == 1 || (pte & X86_PS));
+}
+
+static inline bool pt_is_table(tdpmmu_pte_t pte, unsigned int level)
+{
+	return pt_present(pte) && level > 1 && !(pte & X86_PS);
+}
+
+static inline tdpmmu_pte_t *pt_table(tdpmmu_pte_t pte)
+{
+	return phys_to_virt(pte & X86_ADDR);
+}
+
+static inline tdpmmu_pte_t pt_mk_table(tdpmmu_pte_t *table)
+{
+	return virt_to_phys(table) | X86_P | X86_RW | X86_US;
+}
+
+static inline tdpmmu_pte_t pt_prot_bits(u32 prot)
+{
+	return X86_P | X86_US | (prot & TDPMMU_PROT_WRITE ? X86_RW : 0) |
+	       (prot & TDPMMU_PROT_EXEC ? 0 : X86_XD);
+}
+
+static inline tdpmmu_pte_t pt_mk_leaf(const struct tdpmmu_leaf *leaf)
+{
+	tdpmmu_pte_t pte = (leaf->oa & X86_ADDR) | leaf->fmt_bits |
+			   pt_prot_bits(leaf->prot);
+
+	return leaf->level > 1 ? pte | X86_PS : pte;
+}
+
+static inline u64 pt_leaf_oa(tdpmmu_pte_t pte)
+{
+	return pte & X86_ADDR;
+}
+
+static inline u32 pt_leaf_prot(tdpmmu_pte_t pte)
+{
+	return TDPMMU_PROT_READ | (pte & X86_RW ? TDPMMU_PROT_WRITE : 0) |
+	       (pte & X86_XD ? 0 : TDPMMU_PROT_EXEC);
+}
+
+static inline u64 pt_leaf_fmt_bits(tdpmmu_pte_t pte)
+{
+	return pte & PT_FMT_BITS_MASK;
+}
+
+static inline tdpmmu_pte_t pt_leaf_set_prot(tdpmmu_pte_t pte, u32 prot)
+{
+	return (pte & ~(X86_RW | X86_XD)) | pt_prot_bits(prot);
+}
+
+static inline tdpmmu_pte_t pt_leaf_next(tdpmmu_pte_t pte, unsigned int level)
+{
+	return pte + tdpmmu_level_size(level);
+}
+
+/* The walker sets A in a leaf it uses and D in one it writes. */
+static inline bool pt_volatile(const struct tdpmmu *t, tdpmmu_pte_t pte)
+{
+	return pt_present(pte) &&
+	       (!(pte & X86_A) || (pte & X86_RW && !(pte & X86_D)));
+}
+
+static inline bool pt_leaf_writable(tdpmmu_pte_t pte)
+{
+	return pte & X86_RW;
+}
+
+/* Bit 7 is PAT at 4K: children at 4K drop PS. */
+static inline tdpmmu_pte_t pt_split_child(tdpmmu_pte_t pte, unsigned int level,
+					  unsigned int i)
+{
+	pte += (u64)i << tdpmmu_level_shift(level - 1);
+	return level - 1 == 1 ? pte & ~X86_PS : pte;
+}
+
+static inline tdpmmu_pte_t pt_merge_leaf(tdpmmu_pte_t child, unsigned int level)
+{
+	return child | X86_PS;
+}
+
+/* The walker is coherent with the CPU caches. */
+static inline void pt_sync(struct tdpmmu *t, tdpmmu_pte_t *ptep,
+			   unsigned int n)
+{
+}
+
+#endif /* _TDPMMU_FMT_X86_64_H */
