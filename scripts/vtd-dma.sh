@@ -39,7 +39,7 @@ for mode in legacy scalable; do
 		if [[ $mode == legacy ]]; then sm=off; else sm=on; fi
 		out=$work/$name.log
 		rc=0
-		timeout 600 qemu-system-x86_64 -nodefaults -no-reboot -nographic \
+		timeout 240 qemu-system-x86_64 -nodefaults -no-reboot -nographic \
 			-machine q35,kernel-irqchip=split -accel tcg -cpu max \
 			-m 1G -smp 2 -bios qboot.rom -serial stdio \
 			-kernel "$kernel" -initrd "$work/initramfs.cpio" \

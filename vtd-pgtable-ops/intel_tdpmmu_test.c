@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests of intel-iommu's second-stage domains on lib/tdpmmu, run in
+ * a kernel with a VT-d (QEMU's intel-iommu in make run): an unmanaged
+ * domain for a PCI device behind it, driven through the IOMMU API as VFIO
+ * and the DMA API drive it.  Mapping before any attach is legal, so no
+ * device is disturbed.
+ */
+#include <kunit/test.h>
+#include <linux/gfp.h>
+#include <linux/iommu.h>
+#include <linux/pci.h>
+#include <linux/sizes.h>
+
+#include "iommu.h"
+
+#define RW	(IOMMU_READ | IOMMU_WRITE)
+
+struct tdp_test {
+	struct pci_dev *pdev;
+	struct iommu_domain *domain;
+	struct page *page;	/* 2M, 2M aligned */
+	phys_addr_t phys;
+};
+
+static int tdp_test_init(struct kunit *test)
+{
+	struct tdp_test *tt = kunit_kzalloc(test, sizeof(*tt), GFP_KERNEL);
+	struct pci_dev *pdev = NULL;
+
+	KUNIT_ASSERT_NOT_NULL(test, tt);
+	for_each_pci_dev(pdev)
+		if (device_iommu_mapped(&pdev->dev))
+			break;
+	if (!pdev)
+		kunit_skip(test, "no PCI device behind an IOMMU");
+	tt->pdev = pdev;
+	tt->domain = iommu_paging_domain_alloc(&pdev->dev);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(tt->domain));
+	tt->page = alloc_pages(GFP_KERNEL, get_order(SZ_2M));
+	KUNIT_ASSERT_NOT_NULL(test, tt->page);
+	tt->phys = page_to_phys(tt->page);
+	test->priv = tt;
+	return 0;
+}
+
+static void tdp_test_exit(struct kunit *test)
+{
+	struct tdp_test *tt = test->priv;
+
+	if (!tt)
+		return;
+	iommu_domain_free(tt->domain);
+	__free_pages(tt->page, get_order(SZ_2M));
+	pci_dev_put(tt->pdev);
+}
+
+/* The domain's table is the library's, sized for the IOMMU. */
+static void intel_tdp_test_domain(struct kunit *test)
+{
+	struct tdp_test *tt = test->priv;
+	struct dmar_domain *d = container_of(tt->domain, struct dmar_domain,
+					     domain);
+
+	KUNIT_ASSERT_NOT_NULL(test, d->tdp);
+	KUNIT_EXPECT_FALSE(test, d->use_first_level);
+	KUNIT_EXPECT_NOT_NULL(test, d->pgd);
+	KUNIT_EXPECT_GE(test, agaw_to_level(d->agaw), 3);
+}
+
+/* 2M maps as one large page; unmapping 4K of it unmaps all of it. */
+static void intel_tdp_test_large(struct kunit *test)
+{
+	struct tdp_test *tt = test->priv;
+	struct iommu_domain *dom = tt->domain;
+
+	KUNIT_ASSERT_EQ(test, iommu_map(dom, SZ_2M, tt->phys, SZ_2M, RW,
+					GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(dom, SZ_2M + 0x1234),
+			tt->phys + 0x1234);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(dom, SZ_4M), 0);
+	/* Something is there already. */
+	KUNIT_EXPECT_EQ(test, iommu_map(dom, SZ_2M + SZ_4K, tt->phys, SZ_4K,
+					RW, GFP_KERNEL), -EEXIST);
+	/* The driver's promise: the whole large page goes, and says so. */
+	KUNIT_EXPECT_EQ(test, iommu_unmap(dom, SZ_2M, SZ_4K), SZ_2M);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(dom, SZ_2M + SZ_1M), 0);
+	/* Unmapping nothing still counts the range, as without the library. */
+	KUNIT_EXPECT_EQ(test, iommu_unmap(dom, SZ_2M, SZ_4K), SZ_4K);
+}
+
+/* 4K pages: unmapping one leaves its neighbours; read-only is honoured. */
+static void intel_tdp_test_small(struct kunit *test)
+{
+	struct tdp_test *tt = test->priv;
+	struct iommu_domain *dom = tt->domain;
+	const unsigned long iova = SZ_1G + SZ_4K;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, iommu_map(dom, iova, tt->phys, 4 * SZ_4K, RW,
+					GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, iommu_map(dom, iova + 4 * SZ_4K,
+					tt->phys + 4 * SZ_4K, SZ_4K,
+					IOMMU_READ, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, iommu_unmap(dom, iova + SZ_4K, SZ_4K), SZ_4K);
+	for (i = 0; i < 5; i++)
+		KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(dom, iova + i * SZ_4K),
+				i == 1 ? 0 : tt->phys + i * SZ_4K);
+	KUNIT_EXPECT_EQ(test, iommu_unmap(dom, iova, 5 * SZ_4K), 5 * SZ_4K);
+	for (i = 0; i < 5; i++)
+		KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(dom, iova + i * SZ_4K),
+				0);
+}
+
+/* Beyond the domain's address width: refused, nothing mapped. */
+static void intel_tdp_test_width(struct kunit *test)
+{
+	struct tdp_test *tt = test->priv;
+	struct dmar_domain *d = container_of(tt->domain, struct dmar_domain,
+					     domain);
+	u64 top = BIT_ULL(agaw_to_width(d->agaw));
+
+	KUNIT_EXPECT_NE(test, iommu_map(tt->domain, top, tt->phys, SZ_4K, RW,
+					GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(tt->domain, top - SZ_4K), 0);
+}
+
+static struct kunit_case intel_tdp_cases[] = {
+	KUNIT_CASE(intel_tdp_test_domain),
+	KUNIT_CASE(intel_tdp_test_large),
+	KUNIT_CASE(intel_tdp_test_small),
+	KUNIT_CASE(intel_tdp_test_width),
+	{}
+};
+
+static struct kunit_suite intel_tdp_suite = {
+	.name = "intel_tdpmmu",
+	.init = tdp_test_init,
+	.exit = tdp_test_exit,
+	.test_cases = intel_tdp_cases,
+};
+
+kunit_test_suite(intel_tdp_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for intel-iommu second-stage tables on lib/tdpmmu");
