@@ -207,17 +207,11 @@ static void kf_test_levels(struct kunit *test)
 /* What a hardware walker does on a write: set A and D in the leaf. */
 static bool kf_hw_write(struct test_fe *fe, u64 addr)
 {
-	tdpmmu_pte_t *table = fe->root->table, *ptep, pte;
 	unsigned int level;
+	tdpmmu_pte_t *ptep = pt_walk(fe->root->table, fe->t.levels, addr,
+				     &level);
+	tdpmmu_pte_t pte = READ_ONCE(*ptep);
 
-	for (level = fe->t.levels; ; level--) {
-		ptep = table + ((addr >> tdpmmu_level_shift(level)) &
-				(TDPMMU_PTES_PER_TABLE - 1));
-		pte = READ_ONCE(*ptep);
-		if (!pt_is_table(pte, level))
-			break;
-		table = pt_table(pte);
-	}
 	if (!pt_is_leaf(pte, level))
 		return false;
 	while (!try_cmpxchg64(ptep, &pte, pte | PT_HW_BITS))

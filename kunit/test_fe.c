@@ -242,21 +242,14 @@ int fe_hw_access(struct test_fe *fe, u64 addr, bool write,
 		 struct tdpmmu_leaf *leaf)
 {
 	tdpmmu_pte_t bits = MOCK_A | (write ? MOCK_D : 0);
-	tdpmmu_pte_t *table, *ptep, pte;
+	tdpmmu_pte_t *ptep, pte;
 	unsigned int level;
 	int ret;
 
 	rcu_read_lock();
 again:
-	table = fe->root->table;
-	for (level = fe->t.levels; ; level--) {
-		ptep = table + ((addr >> tdpmmu_level_shift(level)) &
-				(TDPMMU_PTES_PER_TABLE - 1));
-		pte = READ_ONCE(*ptep);
-		if (!pt_is_table(pte, level))
-			break;
-		table = pt_table(pte);
-	}
+	ptep = pt_walk(fe->root->table, fe->t.levels, addr, &level);
+	pte = READ_ONCE(*ptep);
 	ret = -ENOENT;
 	if (!pt_is_leaf(pte, level))
 		goto out;

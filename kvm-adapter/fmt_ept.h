@@ -64,31 +64,16 @@ extern const struct tdpmmu_format tdpmmu_ept_format;
 				 EPT_SW | EPT_SVE)
 #define PT_PROT_MASK		TDPMMU_PROT_MASK
 
+#define PT_ADDR_MASK		EPT_ADDR
+#define PT_PS_BIT		EPT_PS
+#define PT_WRITE_BIT		EPT_W
+#define PT_PROT_BITS		(EPT_R | EPT_W | EPT_X)
+/* A and D only when the EPTP enables them, which the front-end says. */
+#define PT_AD_ALWAYS		0
+
 static inline bool pt_present(tdpmmu_pte_t pte)
 {
 	return pte & (EPT_R | EPT_W | EPT_X);
-}
-
-static inline bool pt_is_leaf(tdpmmu_pte_t pte, unsigned int level)
-{
-	return pt_present(pte) && (level == 1 || (pte & EPT_PS));
-}
-
-static inline bool pt_is_table(tdpmmu_pte_t pte, unsigned int level)
-{
-	return pt_present(pte) && level > 1 && !(pte & EPT_PS);
-}
-
-static inline tdpmmu_pte_t *pt_table(tdpmmu_pte_t pte)
-{
-	return phys_to_virt(pte & EPT_ADDR);
-}
-
-/* Table entries allow everything; A/D are set by hardware, if enabled. */
-static inline tdpmmu_pte_t pt_mk_table(tdpmmu_pte_t *table)
-{
-	return virt_to_phys(table) | EPT_R | EPT_W | EPT_X | EPT_UX |
-	       EPT_SW_PRESENT;
 }
 
 /* Writable but not readable is an EPT misconfiguration: W implies R. */
@@ -99,19 +84,6 @@ static inline tdpmmu_pte_t pt_prot_bits(u32 prot)
 	       (prot & TDPMMU_PROT_EXEC ? EPT_X : 0);
 }
 
-static inline tdpmmu_pte_t pt_mk_leaf(const struct tdpmmu_leaf *leaf)
-{
-	tdpmmu_pte_t pte = (leaf->oa & EPT_ADDR) | leaf->fmt_bits |
-			   pt_prot_bits(leaf->prot);
-
-	return leaf->level > 1 ? pte | EPT_PS : pte;
-}
-
-static inline u64 pt_leaf_oa(tdpmmu_pte_t pte)
-{
-	return pte & EPT_ADDR;
-}
-
 static inline u32 pt_leaf_prot(tdpmmu_pte_t pte)
 {
 	return (pte & EPT_R ? TDPMMU_PROT_READ : 0) |
@@ -119,45 +91,14 @@ static inline u32 pt_leaf_prot(tdpmmu_pte_t pte)
 	       (pte & EPT_X ? TDPMMU_PROT_EXEC : 0);
 }
 
-static inline u64 pt_leaf_fmt_bits(tdpmmu_pte_t pte)
+/* Table entries allow everything; A/D are set by hardware, if enabled. */
+static inline tdpmmu_pte_t pt_mk_table(tdpmmu_pte_t *table)
 {
-	return pte & PT_FMT_BITS_MASK;
+	return virt_to_phys(table) | EPT_R | EPT_W | EPT_X | EPT_UX |
+	       EPT_SW_PRESENT;
 }
 
-static inline tdpmmu_pte_t pt_leaf_set_prot(tdpmmu_pte_t pte, u32 prot)
-{
-	return (pte & ~(EPT_R | EPT_W | EPT_X)) | pt_prot_bits(prot);
-}
-
-static inline tdpmmu_pte_t pt_leaf_next(tdpmmu_pte_t pte, unsigned int level)
-{
-	return pte + tdpmmu_level_size(level);
-}
-
-/* With A/D enabled in the EPTP, as for VT-d with SSADS. */
-static inline bool pt_volatile(const struct tdpmmu *t, tdpmmu_pte_t pte)
-{
-	return READ_ONCE(t->hw_ad) && pt_present(pte) &&
-	       (!(pte & EPT_A) || (pte & EPT_W && !(pte & EPT_D)));
-}
-
-static inline bool pt_leaf_writable(tdpmmu_pte_t pte)
-{
-	return pte & EPT_W;
-}
-
-/* Bit 7 of a 4K EPT entry is ignored: children at 4K drop PS. */
-static inline tdpmmu_pte_t pt_split_child(tdpmmu_pte_t pte, unsigned int level,
-					  unsigned int i)
-{
-	pte += (u64)i << tdpmmu_level_shift(level - 1);
-	return level - 1 == 1 ? pte & ~EPT_PS : pte;
-}
-
-static inline tdpmmu_pte_t pt_merge_leaf(tdpmmu_pte_t child, unsigned int level)
-{
-	return child | EPT_PS;
-}
+#include "pt_fmt_ps.h"
 
 /* EPT walks are coherent with the CPU caches. */
 static inline void pt_sync(struct tdpmmu *t, tdpmmu_pte_t *ptep,

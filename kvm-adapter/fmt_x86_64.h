@@ -61,48 +61,22 @@ extern const struct tdpmmu_format tdpmmu_x86_64_format;
 #define PT_FMT_BITS_MASK	(X86_PWT | X86_PCD | X86_G | X86_SW_LOW | X86_SW)
 #define PT_PROT_MASK		TDPMMU_PROT_MASK
 
+#define PT_ADDR_MASK		X86_ADDR
+#define PT_PS_BIT		X86_PS
+#define PT_WRITE_BIT		X86_RW
+#define PT_PROT_BITS		(X86_RW | X86_XD)
+#define PT_AD_ALWAYS		1
+
 static inline bool pt_present(tdpmmu_pte_t pte)
 {
 	return pte & X86_P;
 }
 
-static inline bool pt_is_leaf(tdpmmu_pte_t pte, unsigned int level)
-{
-	return pt_present(pte) && (level == 1 || (pte & X86_PS));
-}
-
-static inline bool pt_is_table(tdpmmu_pte_t pte, unsigned int level)
-{
-	return pt_present(pte) && level > 1 && !(pte & X86_PS);
-}
-
-static inline tdpmmu_pte_t *pt_table(tdpmmu_pte_t pte)
-{
-	return phys_to_virt(pte & X86_ADDR);
-}
-
-static inline tdpmmu_pte_t pt_mk_table(tdpmmu_pte_t *table)
-{
-	return virt_to_phys(table) | X86_P | X86_RW | X86_US;
-}
-
+/* A present entry is readable; NPT walks every access as a user's. */
 static inline tdpmmu_pte_t pt_prot_bits(u32 prot)
 {
 	return X86_P | X86_US | (prot & TDPMMU_PROT_WRITE ? X86_RW : 0) |
 	       (prot & TDPMMU_PROT_EXEC ? 0 : X86_XD);
-}
-
-static inline tdpmmu_pte_t pt_mk_leaf(const struct tdpmmu_leaf *leaf)
-{
-	tdpmmu_pte_t pte = (leaf->oa & X86_ADDR) | leaf->fmt_bits |
-			   pt_prot_bits(leaf->prot);
-
-	return leaf->level > 1 ? pte | X86_PS : pte;
-}
-
-static inline u64 pt_leaf_oa(tdpmmu_pte_t pte)
-{
-	return pte & X86_ADDR;
 }
 
 static inline u32 pt_leaf_prot(tdpmmu_pte_t pte)
@@ -111,45 +85,12 @@ static inline u32 pt_leaf_prot(tdpmmu_pte_t pte)
 	       (pte & X86_XD ? 0 : TDPMMU_PROT_EXEC);
 }
 
-static inline u64 pt_leaf_fmt_bits(tdpmmu_pte_t pte)
+static inline tdpmmu_pte_t pt_mk_table(tdpmmu_pte_t *table)
 {
-	return pte & PT_FMT_BITS_MASK;
+	return virt_to_phys(table) | X86_P | X86_RW | X86_US;
 }
 
-static inline tdpmmu_pte_t pt_leaf_set_prot(tdpmmu_pte_t pte, u32 prot)
-{
-	return (pte & ~(X86_RW | X86_XD)) | pt_prot_bits(prot);
-}
-
-static inline tdpmmu_pte_t pt_leaf_next(tdpmmu_pte_t pte, unsigned int level)
-{
-	return pte + tdpmmu_level_size(level);
-}
-
-/* The walker sets A in a leaf it uses and D in one it writes. */
-static inline bool pt_volatile(const struct tdpmmu *t, tdpmmu_pte_t pte)
-{
-	return pt_present(pte) &&
-	       (!(pte & X86_A) || (pte & X86_RW && !(pte & X86_D)));
-}
-
-static inline bool pt_leaf_writable(tdpmmu_pte_t pte)
-{
-	return pte & X86_RW;
-}
-
-/* Bit 7 is PAT at 4K: children at 4K drop PS. */
-static inline tdpmmu_pte_t pt_split_child(tdpmmu_pte_t pte, unsigned int level,
-					  unsigned int i)
-{
-	pte += (u64)i << tdpmmu_level_shift(level - 1);
-	return level - 1 == 1 ? pte & ~X86_PS : pte;
-}
-
-static inline tdpmmu_pte_t pt_merge_leaf(tdpmmu_pte_t child, unsigned int level)
-{
-	return child | X86_PS;
-}
+#include "pt_fmt_ps.h"
 
 /* The walker is coherent with the CPU caches. */
 static inline void pt_sync(struct tdpmmu *t, tdpmmu_pte_t *ptep,

@@ -63,49 +63,22 @@ extern const struct tdpmmu_format tdpmmu_mock_ad_format;
 #define PT_FMT_BITS_MASK	(MOCK_SW | PT_HW_BITS)
 #define PT_PROT_MASK		TDPMMU_PROT_MASK
 
+#define PT_ADDR_MASK		MOCK_ADDR
+#define PT_PS_BIT		MOCK_PS
+#define PT_WRITE_BIT		MOCK_W
+#define PT_PROT_BITS		(MOCK_R | MOCK_W | MOCK_X)
+#define PT_AD_ALWAYS		1
+
 static inline bool pt_present(tdpmmu_pte_t pte)
 {
 	return pte & MOCK_V;
 }
 
-static inline bool pt_is_leaf(tdpmmu_pte_t pte, unsigned int level)
+static inline tdpmmu_pte_t pt_prot_bits(u32 prot)
 {
-	return pt_present(pte) && (level == 1 || (pte & MOCK_PS));
-}
-
-static inline bool pt_is_table(tdpmmu_pte_t pte, unsigned int level)
-{
-	return pt_present(pte) && level > 1 && !(pte & MOCK_PS);
-}
-
-static inline tdpmmu_pte_t *pt_table(tdpmmu_pte_t pte)
-{
-	return phys_to_virt(pte & MOCK_ADDR);
-}
-
-static inline tdpmmu_pte_t pt_mk_table(tdpmmu_pte_t *table)
-{
-	return virt_to_phys(table) | MOCK_V | MOCK_R | MOCK_W | MOCK_X;
-}
-
-static inline tdpmmu_pte_t pt_mk_leaf(const struct tdpmmu_leaf *leaf)
-{
-	tdpmmu_pte_t pte = MOCK_V | (leaf->oa & MOCK_ADDR) | leaf->fmt_bits;
-
-	if (leaf->prot & TDPMMU_PROT_READ)
-		pte |= MOCK_R;
-	if (leaf->prot & TDPMMU_PROT_WRITE)
-		pte |= MOCK_W;
-	if (leaf->prot & TDPMMU_PROT_EXEC)
-		pte |= MOCK_X;
-	if (leaf->level > 1)
-		pte |= MOCK_PS;
-	return pte;
-}
-
-static inline u64 pt_leaf_oa(tdpmmu_pte_t pte)
-{
-	return pte & MOCK_ADDR;
+	return MOCK_V | (prot & TDPMMU_PROT_READ ? MOCK_R : 0) |
+	       (prot & TDPMMU_PROT_WRITE ? MOCK_W : 0) |
+	       (prot & TDPMMU_PROT_EXEC ? MOCK_X : 0);
 }
 
 static inline u32 pt_leaf_prot(tdpmmu_pte_t pte)
@@ -115,59 +88,12 @@ static inline u32 pt_leaf_prot(tdpmmu_pte_t pte)
 	       (pte & MOCK_X ? TDPMMU_PROT_EXEC : 0);
 }
 
-static inline u64 pt_leaf_fmt_bits(tdpmmu_pte_t pte)
+static inline tdpmmu_pte_t pt_mk_table(tdpmmu_pte_t *table)
 {
-	return pte & MOCK_SW;
+	return virt_to_phys(table) | MOCK_V | MOCK_R | MOCK_W | MOCK_X;
 }
 
-static inline tdpmmu_pte_t pt_leaf_set_prot(tdpmmu_pte_t pte, u32 prot)
-{
-	pte &= ~(MOCK_R | MOCK_W | MOCK_X);
-	if (prot & TDPMMU_PROT_READ)
-		pte |= MOCK_R;
-	if (prot & TDPMMU_PROT_WRITE)
-		pte |= MOCK_W;
-	if (prot & TDPMMU_PROT_EXEC)
-		pte |= MOCK_X;
-	return pte;
-}
-
-/* The leaf after @pte in its table: the next @level-sized output range. */
-static inline tdpmmu_pte_t pt_leaf_next(tdpmmu_pte_t pte, unsigned int level)
-{
-	return pte + tdpmmu_level_size(level);
-}
-
-/*
- * Whether hardware may still change entry @pte (set an accessed or dirty
- * bit), so that clearing it must be atomic to keep what it set: a present
- * entry not yet accessed, or writable and not yet dirty.
- */
-static inline bool pt_volatile(const struct tdpmmu *t, tdpmmu_pte_t pte)
-{
-	return PT_HW_BITS && pt_present(pte) &&
-	       (!(pte & PT_ACCESSED) || (pte & MOCK_W && !(pte & PT_DIRTY)));
-}
-
-/* Whether hardware could write through leaf @pte, and so set its D bit. */
-static inline bool pt_leaf_writable(tdpmmu_pte_t pte)
-{
-	return pte & MOCK_W;
-}
-
-/* Entry @i of the level-(@level - 1) table that replaces huge leaf @pte. */
-static inline tdpmmu_pte_t pt_split_child(tdpmmu_pte_t pte, unsigned int level,
-					  unsigned int i)
-{
-	pte += (u64)i << tdpmmu_level_shift(level - 1);
-	return level - 1 == 1 ? pte & ~MOCK_PS : pte;
-}
-
-/* The level-@level huge leaf whose first child would be @child. */
-static inline tdpmmu_pte_t pt_merge_leaf(tdpmmu_pte_t child, unsigned int level)
-{
-	return child | MOCK_PS;
-}
+#include "pt_fmt_ps.h"
 
 /* The mock "hardware" walks coherently: nothing to write back. */
 static inline void pt_sync(struct tdpmmu *t, tdpmmu_pte_t *ptep,

@@ -7,7 +7,8 @@
  * operations and the format's struct tdpmmu_format.  Every entry helper
  * is inlined into the loops here: no indirect call per entry.
  *
- * The format header provides:
+ * The format header provides (formats with x86-like entries get most of
+ * these from pt_fmt_ps.h):
  *   pt_present(pte), pt_is_table(pte, level), pt_is_leaf(pte, level),
  *   pt_table(pte) (kernel address of the child table),
  *   pt_mk_table(table), pt_mk_leaf(leaf), pt_leaf_oa(pte),

@@ -66,29 +66,16 @@ extern const struct tdpmmu_format tdpmmu_vtdss_format;
 #define PT_FMT_BITS_MASK	(VTDSS_SNP | VTDSS_SW)
 #define PT_PROT_MASK		(TDPMMU_PROT_READ | TDPMMU_PROT_WRITE)
 
+#define PT_ADDR_MASK		VTDSS_ADDR
+#define PT_PS_BIT		VTDSS_PS
+#define PT_WRITE_BIT		VTDSS_W
+#define PT_PROT_BITS		(VTDSS_R | VTDSS_W)
+/* A and D only with SSADS, which the front-end turns on and off. */
+#define PT_AD_ALWAYS		0
+
 static inline bool pt_present(tdpmmu_pte_t pte)
 {
 	return pte & (VTDSS_R | VTDSS_W);
-}
-
-static inline bool pt_is_leaf(tdpmmu_pte_t pte, unsigned int level)
-{
-	return pt_present(pte) && (level == 1 || (pte & VTDSS_PS));
-}
-
-static inline bool pt_is_table(tdpmmu_pte_t pte, unsigned int level)
-{
-	return pt_present(pte) && level > 1 && !(pte & VTDSS_PS);
-}
-
-static inline tdpmmu_pte_t *pt_table(tdpmmu_pte_t pte)
-{
-	return phys_to_virt(pte & VTDSS_ADDR);
-}
-
-static inline tdpmmu_pte_t pt_mk_table(tdpmmu_pte_t *table)
-{
-	return virt_to_phys(table) | VTDSS_R | VTDSS_W;
 }
 
 static inline tdpmmu_pte_t pt_prot_bits(u32 prot)
@@ -97,68 +84,19 @@ static inline tdpmmu_pte_t pt_prot_bits(u32 prot)
 	       (prot & TDPMMU_PROT_WRITE ? VTDSS_W : 0);
 }
 
-static inline tdpmmu_pte_t pt_mk_leaf(const struct tdpmmu_leaf *leaf)
-{
-	tdpmmu_pte_t pte = (leaf->oa & VTDSS_ADDR) | leaf->fmt_bits |
-			   pt_prot_bits(leaf->prot);
-
-	return leaf->level > 1 ? pte | VTDSS_PS : pte;
-}
-
-static inline u64 pt_leaf_oa(tdpmmu_pte_t pte)
-{
-	return pte & VTDSS_ADDR;
-}
-
 static inline u32 pt_leaf_prot(tdpmmu_pte_t pte)
 {
 	return (pte & VTDSS_R ? TDPMMU_PROT_READ : 0) |
 	       (pte & VTDSS_W ? TDPMMU_PROT_WRITE : 0);
 }
 
-static inline u64 pt_leaf_fmt_bits(tdpmmu_pte_t pte)
+/* Table entries carry R|W: the leaves decide the permissions. */
+static inline tdpmmu_pte_t pt_mk_table(tdpmmu_pte_t *table)
 {
-	return pte & PT_FMT_BITS_MASK;
+	return virt_to_phys(table) | VTDSS_R | VTDSS_W;
 }
 
-static inline tdpmmu_pte_t pt_leaf_set_prot(tdpmmu_pte_t pte, u32 prot)
-{
-	return (pte & ~(VTDSS_R | VTDSS_W)) | pt_prot_bits(prot);
-}
-
-static inline tdpmmu_pte_t pt_leaf_next(tdpmmu_pte_t pte, unsigned int level)
-{
-	return pte + tdpmmu_level_size(level);
-}
-
-/*
- * With SSADS on, hardware sets A in a leaf it uses and D in one it writes
- * through: until both are set (or D cannot be, read-only), clearing the
- * leaf must be atomic.
- */
-static inline bool pt_volatile(const struct tdpmmu *t, tdpmmu_pte_t pte)
-{
-	return READ_ONCE(t->hw_ad) && pt_present(pte) &&
-	       (!(pte & VTDSS_A) || (pte & VTDSS_W && !(pte & VTDSS_D)));
-}
-
-static inline bool pt_leaf_writable(tdpmmu_pte_t pte)
-{
-	return pte & VTDSS_W;
-}
-
-/* Entry @i of the table replacing huge leaf @pte: PS only above 4K. */
-static inline tdpmmu_pte_t pt_split_child(tdpmmu_pte_t pte, unsigned int level,
-					  unsigned int i)
-{
-	pte += (u64)i << tdpmmu_level_shift(level - 1);
-	return level - 1 == 1 ? pte & ~VTDSS_PS : pte;
-}
-
-static inline tdpmmu_pte_t pt_merge_leaf(tdpmmu_pte_t child, unsigned int level)
-{
-	return child | VTDSS_PS;
-}
+#include "pt_fmt_ps.h"
 
 /* Without ECAP.C (page-walk coherency), write entries back for hardware. */
 static inline void pt_sync(struct tdpmmu *t, tdpmmu_pte_t *ptep,
