@@ -10,9 +10,12 @@
 #include <linux/gfp.h>
 #include <linux/iommu.h>
 #include <linux/pci.h>
+#include <linux/rcupdate.h>
 #include <linux/sizes.h>
 
 #include "iommu.h"
+#include "fmt_vtdss.h"
+#include "tdpmmu.h"
 
 #define RW	(IOMMU_READ | IOMMU_WRITE)
 
@@ -125,11 +128,77 @@ static void intel_tdp_test_width(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(tt->domain, top - SZ_4K), 0);
 }
 
+/* What the IOMMU does with SSADS on a write: set A and D in the leaf. */
+static void tdp_hw_write(struct dmar_domain *d, u64 iova)
+{
+	unsigned int level;
+	tdpmmu_pte_t *ptep, pte;
+
+	rcu_read_lock();
+	ptep = pt_walk((tdpmmu_pte_t *)d->pgd, agaw_to_level(d->agaw), iova,
+		       &level);
+	pte = READ_ONCE(*ptep);
+	while (pt_is_leaf(pte, level) &&
+	       !try_cmpxchg64(ptep, &pte, pte | VTDSS_A | VTDSS_D))
+		;
+	rcu_read_unlock();
+}
+
+/* Dirty pages of a range, as the IOTLB gather iommufd syncs records them. */
+static void tdp_dirty(struct kunit *test, struct dmar_domain *d, u64 iova,
+		      size_t size, unsigned long flags,
+		      struct iommu_iotlb_gather *gather)
+{
+	struct iommu_dirty_bitmap dirty;
+
+	iommu_iotlb_gather_init(gather);
+	iommu_dirty_bitmap_init(&dirty, NULL, gather);
+	KUNIT_EXPECT_EQ(test, intel_tdp_read_and_clear_dirty(d, iova, size,
+							     flags, &dirty),
+			0);
+}
+
+/*
+ * read_and_clear_dirty: a written 4K page is reported, once; with
+ * IOMMU_DIRTY_NO_CLEAR again; a written large page whole.
+ */
+static void intel_tdp_test_dirty(struct kunit *test)
+{
+	struct tdp_test *tt = test->priv;
+	struct dmar_domain *d = container_of(tt->domain, struct dmar_domain,
+					     domain);
+	const unsigned long iova = SZ_1G;
+	struct iommu_iotlb_gather g;
+
+	KUNIT_ASSERT_EQ(test, iommu_map(tt->domain, iova, tt->phys, SZ_1M, RW,
+					GFP_KERNEL), 0);
+	tdp_dirty(test, d, iova, SZ_1M, 0, &g);
+	KUNIT_EXPECT_GT(test, g.start, g.end);
+	tdp_hw_write(d, iova + 3 * SZ_4K);
+	tdp_dirty(test, d, iova, SZ_1M, IOMMU_DIRTY_NO_CLEAR, &g);
+	KUNIT_EXPECT_EQ(test, g.start, iova + 3 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, g.end, iova + 4 * SZ_4K - 1);
+	tdp_dirty(test, d, iova, SZ_1M, 0, &g);
+	KUNIT_EXPECT_EQ(test, g.start, iova + 3 * SZ_4K);
+	tdp_dirty(test, d, iova, SZ_1M, 0, &g);
+	KUNIT_EXPECT_GT(test, g.start, g.end);
+	KUNIT_EXPECT_EQ(test, iommu_unmap(tt->domain, iova, SZ_1M), SZ_1M);
+
+	KUNIT_ASSERT_EQ(test, iommu_map(tt->domain, SZ_2M, tt->phys, SZ_2M, RW,
+					GFP_KERNEL), 0);
+	tdp_hw_write(d, SZ_2M + SZ_1M);
+	tdp_dirty(test, d, SZ_2M, SZ_2M, 0, &g);
+	KUNIT_EXPECT_EQ(test, g.start, SZ_2M);
+	KUNIT_EXPECT_EQ(test, g.end, SZ_4M - 1);
+	KUNIT_EXPECT_EQ(test, iommu_unmap(tt->domain, SZ_2M, SZ_2M), SZ_2M);
+}
+
 static struct kunit_case intel_tdp_cases[] = {
 	KUNIT_CASE(intel_tdp_test_domain),
 	KUNIT_CASE(intel_tdp_test_large),
 	KUNIT_CASE(intel_tdp_test_small),
 	KUNIT_CASE(intel_tdp_test_width),
+	KUNIT_CASE(intel_tdp_test_dirty),
 	{}
 };
 
