@@ -80,6 +80,11 @@ static void kf_test_leaf(struct kunit *test)
 					p2 = prot ^ TDPMMU_PROT_MASK;
 					if (!(p2 & PT_PROT_MASK))
 						continue;
+					/* Locked (collapse): still the leaf. */
+					if (!pt_is_leaf(pte | PT_LOCKED, level) ||
+					    pt_leaf_oa(pte | PT_LOCKED) != leaf.oa ||
+					    !kf_frozen(pte | PT_LOCKED))
+						bad++;
 					pte = pt_leaf_set_prot(pte, p2);
 					if (!pt_is_leaf(pte, level) ||
 					    pt_leaf_prot(pte) != KF_PROT(p2) ||

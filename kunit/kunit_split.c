@@ -613,6 +613,7 @@ struct cr_arg {
 	struct test_fe *fe;
 	struct tdpmmu_cache cache;
 	unsigned int role;	/* 0: collapse; 1: split; 2: unmap; 3: protect */
+	bool gig;		/* the span lies in a 1G leaf that collapses too */
 	atomic_t *writers;
 	unsigned long ops, bad;
 	struct fe_thread th;
@@ -683,10 +684,15 @@ static void cr_thread(void *data)
 	     a->ops++) {
 		span = CR_BASE + (prandom_u32_state(&rnd) % CR_SPANS) * SZ_2M_ULL;
 		if (!a->role) {
-			fe_collapse(a->fe, span, SZ_2M_ULL, 0);
+			fe_collapse(a->fe, a->gig ? CR_BASE : span,
+				    a->gig ? SZ_1G_ULL : SZ_2M_ULL, 0);
 		} else if (a->role == 1) {
-			ret = fe_split_all(a->fe, &a->cache, span, SZ_2M_ULL, 1,
-					   0);
+			if (a->gig && a->ops % 2)
+				ret = fe_split_all(a->fe, &a->cache, CR_BASE,
+						   SZ_1G_ULL, 2, 0);
+			else
+				ret = fe_split_all(a->fe, &a->cache, span,
+						   SZ_2M_ULL, 1, 0);
 			if (ret && ret != -EAGAIN)
 				a->bad++;
 		} else {
@@ -699,19 +705,24 @@ static void cr_thread(void *data)
 		atomic_dec(a->writers);
 }
 
-static void tdpmmu_test_collapse_race(struct kunit *test)
+/*
+ * @gig: the span is the first 2M of a 1G range that splits to 2M leaves
+ * and collapses back into a 1G leaf too, so that a write can land in a
+ * table whose grandparent a collapse takes away.
+ */
+static void cr_run(struct kunit *test, bool gig)
 {
-	struct test_fe *fe = fe_create(test, 3, BIT(2));
+	struct test_fe *fe = fe_create(test, 3, gig ? BIT(2) | BIT(3) : BIT(2));
 	struct cr_arg *a = kunit_kcalloc(test, 4, sizeof(*a), GFP_KERNEL);
+	u64 size = gig ? SZ_1G_ULL : CR_SPANS * SZ_2M_ULL, done;
 	atomic_t writers = ATOMIC_INIT(2);
 	unsigned int i;
-	u64 done;
 
 	KUNIT_ASSERT_NOT_NULL(test, a);
-	KUNIT_ASSERT_EQ(test, fe_map_range(fe, CR_BASE, CR_OA,
-					   CR_SPANS * SZ_2M_ULL, RW, &done), 0);
+	KUNIT_ASSERT_EQ(test, fe_map_range(fe, CR_BASE, CR_OA, size, RW,
+					   &done), 0);
 	for (i = 0; i < 4; i++) {
-		a[i] = (struct cr_arg){ .fe = fe, .role = i,
+		a[i] = (struct cr_arg){ .fe = fe, .role = i, .gig = gig,
 					.writers = &writers };
 		fe_thread_start(test, &a[i].th, cr_thread, &a[i], "cr", i);
 	}
@@ -726,11 +737,21 @@ static void tdpmmu_test_collapse_race(struct kunit *test)
 		   a[0].ops, a[1].ops, fe_stat(fe, collapses),
 		   fe_stat(fe, retries));
 	KUNIT_EXPECT_GT(test, fe_stat(fe, collapses), 0);
-	expect_range(test, fe, CR_BASE, CR_SPANS * SZ_2M_ULL, CR_OA, RW);
+	expect_range(test, fe, CR_BASE, size, CR_OA, RW);
 	KUNIT_EXPECT_EQ(test, fe_unmap(fe, CR_BASE, SZ_1G_ULL,
 				       TDPMMU_UNMAP_TABLES, &done), 0);
-	KUNIT_EXPECT_EQ(test, done, CR_SPANS * SZ_2M_ULL);
+	KUNIT_EXPECT_EQ(test, done, size);
 	fe_destroy(test, fe);
+}
+
+static void tdpmmu_test_collapse_race(struct kunit *test)
+{
+	cr_run(test, false);
+}
+
+static void tdpmmu_test_collapse_1g_race(struct kunit *test)
+{
+	cr_run(test, true);
 }
 
 static struct kunit_case tdpmmu_split_cases[] = {
@@ -744,6 +765,7 @@ static struct kunit_case tdpmmu_split_cases[] = {
 	KUNIT_CASE_SLOW(tdpmmu_test_hitless_walker),
 	KUNIT_CASE_SLOW(tdpmmu_test_bbm_walker),
 	KUNIT_CASE_SLOW(tdpmmu_test_collapse_race),
+	KUNIT_CASE_SLOW(tdpmmu_test_collapse_1g_race),
 	{}
 };
 

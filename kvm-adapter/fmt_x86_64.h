@@ -22,7 +22,8 @@
  *
  * Hardware always maintains A and D.  A present entry is always readable:
  * TDPMMU_PROT_READ is implied.  PT_FROZEN is KVM's 0x5a0 (P clear).
- * PT_LOCKED is bit 62, ignored in table entries.  The front-end's bits are
+ * PT_LOCKED is bit 62, which NPT ignores (no protection keys in nested
+ * translation).  The front-end's bits are
  * PWT, PCD, G, 11:9 and 61:52.  4 or 5 levels; 2M and 1G leaves.
  */
 #ifndef _TDPMMU_FMT_X86_64_H

@@ -7,8 +7,8 @@
  *   bit 7 PS (leaf above level 1)  bits 51:12 output address
  *   bits 61:52 software (fmt_bits)
  *   PT_FROZEN: bit 62 alone, V clear, so never present.
- *   PT_LOCKED: bit 63, ignored by the "hardware": a table entry that
- *   software must leave alone (its table is being collapsed).
+ *   PT_LOCKED: bit 63, ignored by the "hardware": a present entry that
+ *   software must leave alone (a table being collapsed).
  *
  * A .c file may define, before including this header:
  *   PT_SPLIT_BBM 1: the same format with break-before-make splits;

@@ -20,9 +20,8 @@
  *   leaf), pt_merge_leaf(child, level) (the huge leaf whose first child is
  *   @child),
  *   PT_FROZEN (a non-present sentinel: "being changed"),
- *   PT_LOCKED (a bit hardware ignores in a table entry: software must
- *   not enter or change it, used while the table it points to is
- *   collapsed),
+ *   PT_LOCKED (a bit hardware ignores: a present entry software must not
+ *   change, used on the entries of a table being collapsed),
  *   PT_ACCESSED, PT_DIRTY (the bits hardware sets in a leaf it uses or
  *   writes through, 0 if it has none), PT_HW_BITS (both),
  *   pt_leaf_writable(pte) (hardware may write through it, and so set D),
@@ -39,7 +38,6 @@
 #include <linux/export.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
-#include <linux/processor.h>
 #include <linux/string.h>
 #include <linux/stringify.h>
 #include <linux/rcupdate.h>
@@ -62,45 +60,6 @@ static inline bool pt_cmpxchg(tdpmmu_pte_t *ptep, tdpmmu_pte_t *old,
 			      tdpmmu_pte_t new)
 {
 	return try_cmpxchg64(ptep, old, new);
-}
-
-/*
- * Whether a shared-mode change just made at @ptep, an entry of the table
- * the walk is in, was lost: a collapse replaced that table by a huge leaf
- * after the walk read the parent entry.  The change (a cmpxchg) and the
- * collapse's lock of the parent entry are both full barriers, and the
- * collapse reads the entries after its lock: either it saw the change, or
- * this read of the parent sees it locked (wait) or swapped.  A collapse
- * that saw the change gave up if the change made the entry a hole or a
- * table, so after a collapse a cleared leaf or a linked table was lost:
- * the caller redoes it from the root.  A new leaf in a hole can only have
- * been seen (else the collapse gave up): installs need no check.  A
- * changed permission may be either: the caller redoes it, which is
- * idempotent.  An unlinker instead freezes every entry of the table after
- * the parent (shared mode) and accounts what it finds: the change holds.
- */
-static inline bool pt_change_lost(const struct pt_iter *it,
-				  const tdpmmu_pte_t *ptep)
-{
-	unsigned int up = it->level + 1;
-	const tdpmmu_pte_t *pp;
-	tdpmmu_pte_t p;
-
-	if (it->level == it->root_level)
-		return false;
-	pp = it->pt_path[up] + pt_index(it->addr, up);
-	while ((p = READ_ONCE(*pp)) == PT_FROZEN || p & PT_LOCKED)
-		cpu_relax();
-	if (pt_is_table(p, up) && pt_table(p) == it->pt_path[it->level])
-		return false;
-	return READ_ONCE(*ptep) != PT_FROZEN;
-}
-
-/* Walk again from the root to the current entry: its table went away. */
-static inline void pt_iter_redo(struct pt_iter *it)
-{
-	it->next_addr = max(it->addr, it->start);
-	pt_iter_restart(it);
 }
 
 /*
@@ -158,11 +117,7 @@ static inline void pt_count(struct tdpmmu *t, const long *leaves, int sign,
 		tdpmmu_stat_add(t, retries, retries);
 }
 
-/*
- * Link a fresh table at the iterator's (non-present) entry.  A collapse
- * never takes a table with an entry that is not a leaf, so a table linked
- * into one it checks makes it give up: no pt_change_lost() needed.
- */
+/* Link a fresh table at the iterator's (non-present) entry. */
 static int PT_NAME(link_table)(struct tdpmmu *t, struct pt_iter *it,
 			       tdpmmu_pte_t *table)
 {
@@ -202,13 +157,11 @@ static inline void pt_fill_leaves(tdpmmu_pte_t *ptep, tdpmmu_pte_t pte,
  * translation changes, so nothing goes into a gather.  A break-before-make
  * format instead freezes the leaf, flushes it and then links the table.
  * Returns 0 (it->old is now the table entry), 1 if the entry changed under
- * us (it->old holds the new value: look again; or the walk starts over if
- * a collapse took the table the leaf was in), -ENOMEM if @cache is empty,
- * -EINVAL if the instance allows no leaf one level down.
+ * us (it->old holds the new value: look again), -ENOMEM if @cache is
+ * empty, -EINVAL if the instance allows no leaf one level down.
  */
 static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
-			       struct tdpmmu_cache *cache,
-			       struct tdpmmu_gather *g)
+			       struct tdpmmu_cache *cache)
 {
 	unsigned int level = it->level;
 	tdpmmu_pte_t *table, new, old = it->old;
@@ -239,14 +192,6 @@ static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
 		return 1;
 	}
 	pt_sync(t, it->ptep, 1);
-	if (pt_change_lost(it, it->ptep)) {
-		/* Linked into a collapsed table: free it, split the leaf. */
-		tdpmmu_gather_add_table(t, g, table);
-		tdpmmu_gather_add_range(g, it->addr, tdpmmu_level_size(level),
-					level);
-		pt_iter_redo(it);
-		return 1;
-	}
 	it->old = new;
 	tdpmmu_stat_add(t, tables[level - 1], 1);
 	tdpmmu_stat_add(t, leaves[level - 1], TDPMMU_PTES_PER_TABLE);
@@ -263,7 +208,7 @@ static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
  */
 static int PT_NAME(split_step)(struct tdpmmu *t, struct pt_iter *it,
 			       struct tdpmmu_cache *cache, unsigned int flags,
-			       long *retries, struct tdpmmu_gather *g)
+			       long *retries)
 {
 	int ret;
 
@@ -272,7 +217,7 @@ static int PT_NAME(split_step)(struct tdpmmu *t, struct pt_iter *it,
 	if (!cache->nr && flags & TDPMMU_NONBLOCK &&
 	    tdpmmu_cache_topup(t, cache, 1, GFP_NOWAIT | __GFP_NOWARN))
 		return -EAGAIN;
-	ret = PT_NAME(split_leaf)(t, it, cache, g);
+	ret = PT_NAME(split_leaf)(t, it, cache);
 	if (ret > 0) {
 		(*retries)++;
 		return 0;
@@ -556,7 +501,7 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 		if (pt_is_leaf(it.old, it.level)) {
 			if (!covered && !(flags & TDPMMU_UNMAP_WHOLE)) {
 				ret = PT_NAME(split_step)(t, &it, cache,
-							  flags, &retries, g);
+							  flags, &retries);
 				if (ret)
 					break;
 				continue;
@@ -571,11 +516,6 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 				n += pt_clear_run(t, it.ptep + 1, it.level,
 						  pt_iter_run_room(&it), plain);
 			pt_sync(t, it.ptep, n);
-			if (!plain && pt_change_lost(&it, it.ptep)) {
-				retries++;
-				pt_iter_redo(&it);
-				continue;
-			}
 			pt_iter_run_skip(&it, n);
 			leaves[it.level] += n;
 			*unmapped += n * lsize;
@@ -652,8 +592,7 @@ static int PT_NAME(split)(struct tdpmmu *t, struct tdpmmu_root *root,
 	rcu_read_lock();
 	pt_iter_start(&it, t, root, addr, addr + size, level + 1);
 	while (!(ret = pt_iter_to_leaf(t, &it, flags, g))) {
-		ret = PT_NAME(split_step)(t, &it, cache, flags, &retries,
-					  g);
+		ret = PT_NAME(split_step)(t, &it, cache, flags, &retries);
 		if (ret)
 			break;
 	}
@@ -663,10 +602,9 @@ static int PT_NAME(split)(struct tdpmmu *t, struct tdpmmu_root *root,
 
 /*
  * Change the leaf at the iterator to @new, the same translation with
- * other permissions or hardware bits, and add it to @g for the flush.  A
- * change a collapse took away is done again on the huge leaf, which is
- * idempotent.  Returns 0 when done (or nothing to change), 1 to look at
- * the entry again (a lost race, or the walk starts over).
+ * other permissions or hardware bits, and add it to @g for the flush.
+ * Returns 0 when done (or nothing to change), 1 to look at the entry
+ * again after a lost race.
  */
 static inline int pt_change_leaf(struct tdpmmu *t, struct pt_iter *it,
 				 tdpmmu_pte_t new, struct tdpmmu_gather *g)
@@ -676,10 +614,6 @@ static inline int pt_change_leaf(struct tdpmmu *t, struct pt_iter *it,
 	if (!pt_cmpxchg(it->ptep, &it->old, new))
 		return 1;
 	pt_sync(t, it->ptep, 1);
-	if (pt_change_lost(it, it->ptep)) {
-		pt_iter_redo(it);
-		return 1;
-	}
 	tdpmmu_gather_add_range(g, it->addr, tdpmmu_level_size(it->level),
 				it->level);
 	return 0;
@@ -703,7 +637,7 @@ static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
 		lsize = tdpmmu_level_size(it.level);
 		if (it.addr < addr || it.addr + lsize > end) {
 			ret = PT_NAME(split_step)(t, &it, cache, flags,
-						  &retries, g);
+						  &retries);
 			if (ret)
 				break;
 			continue;
@@ -724,15 +658,29 @@ static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
 	return pt_range_end(t, &it, addr, size, ret, retries, done);
 }
 
+/* Give back the locks a failed collapse took on the first @n children. */
+static void pt_unlock_children(tdpmmu_pte_t *table, unsigned int n)
+{
+	tdpmmu_pte_t c;
+
+	while (n--) {
+		c = READ_ONCE(table[n]);
+		/* Hardware may set A/D meanwhile; an unlinker may freeze. */
+		while (c & PT_LOCKED &&
+		       !pt_cmpxchg(&table[n], &c, c & ~PT_LOCKED))
+			;
+	}
+}
+
 /*
  * Replace the table at the iterator by one huge leaf if its entries are
  * leaves that map one aligned, contiguous output range with the same
- * attributes.  In shared mode the parent entry is locked first (PT_LOCKED:
- * still the table for hardware, "being changed" for software), so no walk
- * enters the table until it is swapped or unlocked; a writer that was
- * already inside finds out after its change (pt_change_lost()) and does it
- * again on the huge leaf.  Hardware A/D bits of the children are carried
- * into the huge leaf.  Returns 1 if collapsed, 0 if not (nothing changed).
+ * attributes.  In shared mode each child is locked first (PT_LOCKED: still
+ * present for hardware, "being changed" for software), so nobody changes
+ * a child between the check and the swap; after the swap the locked
+ * children stay frozen for software until the table is freed.  Hardware
+ * A/D bits of the children are carried into the huge leaf.  Returns 1 if
+ * collapsed, 0 if not (nothing changed).
  */
 static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 				   bool exclusive, struct tdpmmu_gather *g)
@@ -740,26 +688,33 @@ static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 	unsigned int level = it->level, i;
 	u64 size = tdpmmu_level_size(level);
 	tdpmmu_pte_t *table = pt_table(it->old);
-	tdpmmu_pte_t huge, want, c, hw = 0, locked = it->old;
+	tdpmmu_pte_t huge, want, c, hw = 0;
 
 	c = READ_ONCE(table[0]);
 	if (!pt_is_leaf(c, level - 1) || pt_frozen(c) ||
 	    pt_leaf_oa(c) & (size - 1))
 		return 0;
-	/* The lock is a full barrier: the checks below read after it. */
-	if (!exclusive && !pt_cmpxchg(it->ptep, &locked, it->old | PT_LOCKED))
-		return 0;
-	if (!exclusive)
-		locked = it->old | PT_LOCKED;
-	c = READ_ONCE(table[0]);
 	huge = pt_merge_leaf(c & ~PT_HW_BITS, level);
 	want = pt_split_child(huge, level, 0);
-	for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++) {
-		c = READ_ONCE(table[i]);
-		if ((c & ~PT_HW_BITS) != want)
-			goto unlock;
-		hw |= c & PT_HW_BITS;
-		want = pt_leaf_next(want, level - 1);
+	if (exclusive) {
+		/* Nobody else writes: check, no locks. */
+		for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++) {
+			c = READ_ONCE(table[i]);
+			if ((c & ~PT_HW_BITS) != want)
+				return 0;
+			hw |= c & PT_HW_BITS;
+			want = pt_leaf_next(want, level - 1);
+		}
+	} else {
+		for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++) {
+			c = READ_ONCE(table[i]);
+			do {
+				if ((c & ~PT_HW_BITS) != want)
+					goto unlock;
+			} while (!pt_cmpxchg(&table[i], &c, c | PT_LOCKED));
+			hw |= c & PT_HW_BITS;
+			want = pt_leaf_next(want, level - 1);
+		}
 	}
 	/*
 	 * Until the flush, hardware may still set D in an old child through
@@ -768,13 +723,9 @@ static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 	 */
 	if (pt_leaf_writable(huge))
 		hw |= PT_DIRTY;
-	/* Hardware may set A in the parent meanwhile; an unlinker may win. */
-	while (!pt_cmpxchg(it->ptep, &locked, huge | hw))
-		if (!pt_is_table(locked, level) || pt_table(locked) != table ||
-		    (!exclusive && !(locked & PT_LOCKED)))
-			return 0;
+	if (!pt_cmpxchg(it->ptep, &it->old, huge | hw))
+		goto unlock;
 	pt_sync(t, it->ptep, 1);
-	it->old = huge | hw;
 	tdpmmu_stat_add(t, leaves[level - 1], -TDPMMU_PTES_PER_TABLE);
 	tdpmmu_stat_add(t, leaves[level], 1);
 	tdpmmu_stat_add(t, tables[level - 1], -1);
@@ -784,10 +735,8 @@ static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 	tdpmmu_gather_add_table(t, g, table);
 	return 1;
 unlock:
-	c = locked;
-	while (!exclusive && c & PT_LOCKED && pt_table(c) == table &&
-	       !pt_cmpxchg(it->ptep, &c, c & ~PT_LOCKED))
-		;
+	if (!exclusive)
+		pt_unlock_children(table, i);
 	return 0;
 }
 

@@ -95,7 +95,7 @@ static int PT_NAME(read_clear_dirty)(struct tdpmmu *t, struct tdpmmu_root *root,
 		covered = it.addr >= addr && it.addr + lsize <= end;
 		if (it.level > 1 && flags & TDPMMU_DIRTY_SPLIT) {
 			ret = PT_NAME(split_step)(t, &it, cache, flags,
-						  &retries, g);
+						  &retries);
 			if (ret)
 				break;
 			continue;
@@ -190,7 +190,6 @@ static int PT_NAME(clear_dirty_mask)(struct tdpmmu *t, struct tdpmmu_root *root,
 		} else {
 			new = it.old & ~PT_DIRTY;
 		}
-		/* A write-protect a collapse lost would miss writes. */
 		if (pt_change_leaf(t, &it, new, g)) {
 			retries++;
 			continue;

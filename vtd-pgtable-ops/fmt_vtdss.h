@@ -23,7 +23,7 @@
  * no present bit, and hardware ignores every other bit of such an entry,
  * so PT_FROZEN is an ignored bit alone.  Table entries carry R|W, so that
  * the leaves decide the permissions.  PT_LOCKED is bit 63, ignored at every
- * level, so a locked table entry still translates.  The front-end's bits
+ * level, so a locked entry still translates.  The front-end's bits
  * (fmt_bits) are SNP and bits 61:53; bit 52 is the sentinel.
  *
  * 3, 4 or 5 levels for 39, 48 or 57-bit input addresses (the AGAW); 2M and
