@@ -15,17 +15,12 @@
 #include <linux/gfp.h>
 #include <linux/tdpmmu.h>
 
+#include "pt_entry.h"
 #include "test_fe.h"
 
 #define KF_RW	(TDPMMU_PROT_READ | TDPMMU_PROT_WRITE)
 /* Levels of the core test's instance: enough for a 1G leaf at 1G. */
 #define KF_LEVELS	(PT_MIN_LEVELS > 3 ? PT_MIN_LEVELS : 3)
-
-/* Being changed: as pt_core.h defines it (not included here). */
-static bool kf_frozen(tdpmmu_pte_t pte)
-{
-	return pte == PT_FROZEN || pte & PT_LOCKED;
-}
 
 static bool kf_leaf_level(unsigned int level)
 {
@@ -70,7 +65,7 @@ static void kf_test_leaf(struct kunit *test)
 					if (!pt_present(pte) ||
 					    !pt_is_leaf(pte, level) ||
 					    pt_is_table(pte, level) ||
-					    kf_frozen(pte) || pte & PT_HW_BITS ||
+					    pt_frozen(pte) || pte & PT_HW_BITS ||
 					    pt_leaf_oa(pte) != leaf.oa ||
 					    pt_leaf_prot(pte) != KF_PROT(prot) ||
 					    pt_leaf_fmt_bits(pte) != bits) {
@@ -83,7 +78,7 @@ static void kf_test_leaf(struct kunit *test)
 					/* Locked (collapse): still the leaf. */
 					if (!pt_is_leaf(pte | PT_LOCKED, level) ||
 					    pt_leaf_oa(pte | PT_LOCKED) != leaf.oa ||
-					    !kf_frozen(pte | PT_LOCKED))
+					    !pt_frozen(pte | PT_LOCKED))
 						bad++;
 					pte = pt_leaf_set_prot(pte, p2);
 					if (!pt_is_leaf(pte, level) ||
@@ -113,10 +108,10 @@ static void kf_test_table(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, pt_is_table(pte, level));
 		KUNIT_EXPECT_FALSE(test, pt_is_leaf(pte, level));
 		KUNIT_EXPECT_PTR_EQ(test, pt_table(pte), table);
-		KUNIT_EXPECT_FALSE(test, kf_frozen(pte));
+		KUNIT_EXPECT_FALSE(test, pt_frozen(pte));
 		KUNIT_EXPECT_TRUE(test, pt_is_table(pte | PT_LOCKED, level));
 		KUNIT_EXPECT_PTR_EQ(test, pt_table(pte | PT_LOCKED), table);
-		KUNIT_EXPECT_TRUE(test, kf_frozen(pte | PT_LOCKED));
+		KUNIT_EXPECT_TRUE(test, pt_frozen(pte | PT_LOCKED));
 	}
 	KUNIT_EXPECT_FALSE(test, pt_is_table(pte, 1));
 	free_page((unsigned long)table);
@@ -135,8 +130,8 @@ static void kf_test_sentinel(struct kunit *test)
 		KUNIT_EXPECT_FALSE(test, pt_is_leaf(PT_FROZEN, level));
 		KUNIT_EXPECT_FALSE(test, pt_is_table(PT_FROZEN, level));
 	}
-	KUNIT_EXPECT_TRUE(test, kf_frozen(PT_FROZEN));
-	KUNIT_EXPECT_FALSE(test, kf_frozen(0));
+	KUNIT_EXPECT_TRUE(test, pt_frozen(PT_FROZEN));
+	KUNIT_EXPECT_FALSE(test, pt_frozen(0));
 	KUNIT_EXPECT_EQ(test, PT_LOCKED & PT_FMT_BITS_MASK, 0);
 	KUNIT_EXPECT_EQ(test, PT_LOCKED & PT_HW_BITS, 0);
 	KUNIT_EXPECT_EQ(test, PT_FMT_BITS_MASK & PT_HW_BITS, 0);

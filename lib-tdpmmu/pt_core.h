@@ -42,6 +42,7 @@
 #include <linux/stringify.h>
 #include <linux/rcupdate.h>
 
+#include "pt_entry.h"
 #include "pt_iter.h"
 
 #define __PT_NAME(fmt, x)	tdpmmu_##fmt##_##x
@@ -49,18 +50,6 @@
 #define PT_NAME(x)		_PT_NAME(PT_FMT, x)
 /* tdpmmu_<fmt>_format, what the file generates */
 #define PT_FORMAT		PT_NAME(format)
-
-/* Being changed by another thread: frozen, or locked for a collapse. */
-static inline bool pt_frozen(tdpmmu_pte_t pte)
-{
-	return pte == PT_FROZEN || pte & PT_LOCKED;
-}
-
-static inline bool pt_cmpxchg(tdpmmu_pte_t *ptep, tdpmmu_pte_t *old,
-			      tdpmmu_pte_t new)
-{
-	return try_cmpxchg64(ptep, old, new);
-}
 
 /*
  * Account every entry of a table that was unlinked from the tree, children

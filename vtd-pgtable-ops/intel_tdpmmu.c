@@ -118,6 +118,13 @@ bool intel_tdp_use(struct dmar_domain *domain)
 	return !domain->use_first_level;
 }
 
+/* Whether @iommu's page walks snoop the CPU caches (ECAP.C or SMPWC). */
+static bool intel_tdp_coherent(struct intel_iommu *iommu)
+{
+	return sm_supported(iommu) ? ecap_smpwc(iommu->ecap) :
+				     ecap_coherent(iommu->ecap);
+}
+
 /*
  * A domain allocated without a device (the DMA API's) may be mapped before
  * it is attached: size it for every IOMMU that is active, so that no
@@ -135,8 +142,7 @@ static void intel_tdp_fit_active(struct dmar_domain *domain)
 		domain->agaw = min(domain->agaw, iommu->agaw);
 		superpage = min(superpage,
 				fls(cap_super_page_val(iommu->cap) & 0x3));
-		if (!(sm_supported(iommu) ? ecap_smpwc(iommu->ecap) :
-					    ecap_coherent(iommu->ecap)))
+		if (!intel_tdp_coherent(iommu))
 			domain->iommu_coherency = false;
 	}
 	rcu_read_unlock();
@@ -224,9 +230,7 @@ bool intel_tdp_can_attach(struct dmar_domain *domain, struct intel_iommu *iommu)
 
 	if (iommu->agaw < domain->agaw)
 		return false;
-	return t->noncoherent || (sm_supported(iommu) ?
-				  ecap_smpwc(iommu->ecap) :
-				  ecap_coherent(iommu->ecap));
+	return t->noncoherent || intel_tdp_coherent(iommu);
 }
 
 static int intel_tdp_unmap_range(struct intel_tdp *tdp, u64 iova, u64 size,
