@@ -1,0 +1,72 @@
+#!/bin/bash
+# iommufd-iopf.sh: the fault-driven HWPT kselftests
+# (selftests/iommufd-iopf/iopf_s2.c) in an x86_64 QEMU guest, on the
+# kernel kunit-x86 built (kunit/x86_64.kunitconfig has IOMMUFD_TEST and
+# IOMMUFD_IOPF_S2).  One result line per test to $TAP (step.sh):
+# "ok iommufd-iopf-<test>".
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${CACHE:?}
+build=$cache/build-x86_64
+work=$cache/iommufd-iopf
+src=$("$root/scripts/graft.sh" | tail -n 1)
+kernel=$build/arch/x86/boot/bzImage
+mkdir -p "$work/include/linux"
+
+if [[ ! -f $kernel ]] || ! grep -q '^CONFIG_IOMMUFD_IOPF_S2=y' "$build/.config"; then
+	echo "not ok iommufd-iopf no kernel with CONFIG_IOMMUFD_IOPF_S2 in $build (run make kunit-x86 first)" >>"$TAP"
+	exit 1
+fi
+
+# sparse over the adapter, in the tree kunit-x86 configured.
+slog=$cache/results/sparse-iommufd.log
+if make -C "$src" ARCH=x86_64 O="$build" CC="ccache gcc" C=2 drivers/iommu/iommufd/ \
+	>"$slog" 2>&1 && ! grep -E '(warning|error):' "$slog" | grep -qE 'iopf_s2|mock_tdpmmu'; then
+	echo "ok iommufd-iopf sparse drivers/iommu/iommufd" >>"$TAP"
+else
+	echo "not ok iommufd-iopf sparse drivers/iommu/iommufd" >>"$TAP"
+	grep -E '(warning|error):' "$slog" | tail -n 20 | sed 's/^/# /' >>"$TAP"
+fi
+
+# Userspace sees the uAPI of the kernel under test, not the host's.
+cp "$src/include/uapi/linux/iommufd.h" "$work/include/linux/"
+cflags=(-static -O2 -Wall -pthread -I"$work/include"
+	-I"$src/drivers/iommu/iommufd" -I"$src/tools/testing/selftests")
+for t in iopf_s2 iopf_bench; do
+	gcc "${cflags[@]}" -o "$work/$t" "$root/selftests/iommufd-iopf/$t.c"
+done
+gcc -static -O2 -Wall -o "$work/init" "$root/selftests/iommufd-iopf/init.c"
+gcc -O2 -o "$work/gen_init_cpio" "$src/usr/gen_init_cpio.c"
+cat >"$work/initramfs.list" <<EOL
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+dir /proc 0755 0 0
+dir /sys 0755 0 0
+file /init $work/init 0755 0 0
+file /iopf_s2 $work/iopf_s2 0755 0 0
+file /iopf_bench $work/iopf_bench 0755 0 0
+EOL
+"$work/gen_init_cpio" "$work/initramfs.list" >"$work/initramfs.cpio"
+
+out=$work/guest.log
+rc=0
+timeout "${IOPF_TIMEOUT:-600}" qemu-system-x86_64 -nodefaults -no-reboot -nographic \
+	-machine q35 -accel tcg -cpu max -m 1G -smp 2 -bios qboot.rom \
+	-serial stdio -kernel "$kernel" -initrd "$work/initramfs.cpio" \
+	-append "console=ttyS0 kunit.enable=0 no_timer_check rdinit=/init panic=-1 -- /iopf_s2 /iopf_bench" \
+	>"$out" 2>&1 </dev/null || rc=$?
+cat "$out" >>"$LOG"
+tr -d '\r' <"$out" | sed -nE 's/^(not )?ok [0-9]+ iopf\.([a-z0-9_]+)(.*)$/\1ok iommufd-iopf-\2\3/p' >>"$TAP"
+# The bench rows, for make bench (scripts/bench-report.py).
+tr -d '\r' <"$out" | sed -n 's/^iopf-bench: {/{/p' >"$cache/results/iopf-bench.jsonl"
+if tr -d '\r' <"$out" | grep -q '^iommufd-iopf: done /iopf_bench status=0$'; then
+	echo "ok iommufd-iopf-bench $(tr -d '\r' <"$out" | sed -n 's/^iopf-bench: done //p')" >>"$TAP"
+else
+	echo "not ok iommufd-iopf-bench" >>"$TAP"
+	tr -d '\r' <"$out" | grep -a '^iopf-bench:' | sed 's/^/# /' >>"$TAP"
+fi
+if ! tr -d '\r' <"$out" | grep -q '^iommufd-iopf: done /iopf_s2 status=0$'; then
+	echo "not ok iommufd-iopf guest run (qemu exit $rc)" >>"$TAP"
+	tr -d '\r' <"$out" | grep -a -E '^#|iommufd|BUG|WARNING|panic|Oops' |
+		tail -n 30 | sed 's/^/# /' >>"$TAP"
+fi
