@@ -49,6 +49,7 @@
 #include "io_pagetable.h"
 #include "iommufd_private.h"
 #include "iopf_s2.h"
+#include "iopf_s2_priv.h"
 
 /* Present neighbours mapped along with a fault: a power of two, <= 64. */
 static unsigned int iopf_window = 16;
@@ -63,26 +64,6 @@ static u64 s2_hmm_pa(unsigned long hpfn)
 	return PFN_PHYS(page_to_pfn(hmm_pfn_to_page(hpfn)));
 }
 
-struct iommufd_s2 {
-	struct iommufd_hw_pagetable *hwpt;
-	struct io_pagetable *iopt;
-	struct iommu_tdpmmu pt;
-	struct workqueue_struct *wq;
-	struct list_head iopt_item;
-	struct rw_semaphore inval_rwsem;	/* faults vs. invalidations */
-	struct mutex ranges_lock;		/* writers of @ranges */
-	struct maple_tree ranges;
-};
-
-/* One iopt_area's IOVA span and the user VA it had when first faulted. */
-struct iommufd_s2_range {
-	struct mmu_interval_notifier mn;
-	struct iommufd_s2 *s2;
-	unsigned long iova;
-	unsigned long last;
-	unsigned long uva;
-};
-
 /*
  * Remove the translations for [@iova, @iova + @size) and flush.  Never
  * sleeps.  A huge leaf covered in part is split when a page can be had
@@ -90,8 +71,7 @@ struct iommufd_s2_range {
  * Returns -EAGAIN only if a concurrent lib/tdpmmu operation kept an entry
  * frozen and @block is false.
  */
-static int iommufd_s2_zap(struct iommufd_s2 *s2, u64 iova, u64 size,
-			  bool block)
+int iommufd_s2_zap(struct iommufd_s2 *s2, u64 iova, u64 size, bool block)
 {
 	const unsigned int flags = TDPMMU_NONBLOCK | TDPMMU_UNMAP_TABLES;
 	struct tdpmmu *t = s2->pt.t;
@@ -142,8 +122,9 @@ static bool iommufd_s2_invalidate(struct mmu_interval_notifier *mn,
 	end = min(range->end, end);
 	rc = 0;
 	if (start < end)
-		rc = iommufd_s2_zap(s2, r->iova + (start - r->uva), end - start,
-				    block);
+		rc = iommufd_s2_zap_unpinned(s2, r->iova + (start - r->uva),
+					     r->iova + (end - 1 - r->uva),
+					     block);
 	up_write(&s2->inval_rwsem);
 	return !rc;
 }
@@ -606,6 +587,7 @@ int iommufd_s2_init(struct iommufd_hwpt_paging *hwpt_paging)
 	init_rwsem(&s2->inval_rwsem);
 	mutex_init(&s2->ranges_lock);
 	mt_init(&s2->ranges);
+	mt_init_flags(&s2->pinned, MT_FLAGS_USE_RCU);
 
 	hwpt->s2 = s2;
 	domain->iopf_handler = iommufd_s2_iopf_handler;
@@ -641,7 +623,8 @@ void iommufd_s2_detach(struct iommufd_hw_pagetable *hwpt)
  *
  * Called by iopt_unmap_iova_range() with @iopt->domains_rwsem held for
  * read, after area->pages was cleared.  Zaps and flushes the range in
- * every fault-driven HWPT of @iopt and drops its notifiers.  Never fails:
+ * every fault-driven HWPT of @iopt, unpins every pinned range it meets and
+ * drops its notifiers.  Never fails:
  * a fault never maps across an area's ends, so nothing is split.
  */
 void iommufd_s2_unmap_area(struct io_pagetable *iopt, unsigned long first,
@@ -652,6 +635,7 @@ void iommufd_s2_unmap_area(struct io_pagetable *iopt, unsigned long first,
 	lockdep_assert_held(&iopt->domains_rwsem);
 	list_for_each_entry(s2, &iopt->s2_list, iopt_item) {
 		iommufd_s2_zap(s2, first, last - first + 1, true);
+		iommufd_s2_unpin(s2, first, last);
 		iommufd_s2_drop_ranges(s2, first, last);
 	}
 }
@@ -672,6 +656,8 @@ void iommufd_s2_destroy(struct iommufd_hw_pagetable *hwpt)
 	down_write(&s2->iopt->domains_rwsem);
 	list_del(&s2->iopt_item);
 	up_write(&s2->iopt->domains_rwsem);
+	iommufd_s2_unpin(s2, 0, ULONG_MAX);
+	mtree_destroy(&s2->pinned);
 	iommufd_s2_drop_ranges(s2, 0, ULONG_MAX);
 	mtree_destroy(&s2->ranges);
 	hwpt->domain->iopf_handler = NULL;

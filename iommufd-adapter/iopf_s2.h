@@ -13,6 +13,7 @@ struct io_pagetable;
 struct iommufd_device;
 struct iommufd_hw_pagetable;
 struct iommufd_hwpt_paging;
+struct iommufd_ucmd;
 
 #ifdef CONFIG_IOMMUFD_IOPF_S2
 int iommufd_s2_check(struct iommufd_device *idev, u32 flags);
@@ -21,6 +22,7 @@ void iommufd_s2_destroy(struct iommufd_hw_pagetable *hwpt);
 void iommufd_s2_detach(struct iommufd_hw_pagetable *hwpt);
 void iommufd_s2_unmap_area(struct io_pagetable *iopt, unsigned long first,
 			   unsigned long last);
+int iommufd_hwpt_fault_pin(struct iommufd_ucmd *ucmd);
 #else
 static inline int iommufd_s2_check(struct iommufd_device *idev, u32 flags)
 {
