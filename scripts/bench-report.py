@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""bench-report.py [results/bench.json]: write bench.txt (table) and
-bench.png (chart of ratios) next to the JSON.
+"""bench-report.py [results/bench.json [ROWS.jsonl ...]]: add the rows of
+each JSON-lines file to the JSON (rewriting it), then write bench.txt
+(table) and bench.png (chart of ratios) next to it.
 
 Input (DESIGN.md section 7): a JSON array of rows
   {"op", "format", "size", "ns", "peer", "peer_ns", "floor_ns", "host"}
@@ -39,6 +40,12 @@ def main():
         rows = json.load(f)
     if not isinstance(rows, list):
         sys.exit(f'{src}: expected a JSON array of rows')
+    if len(sys.argv) > 2:
+        for extra in sys.argv[2:]:
+            with open(extra) as f:
+                rows += [json.loads(line) for line in f if line.strip()]
+        with open(src, 'w') as f:
+            json.dump(rows, f, indent=1)
     for i, r in enumerate(rows):
         missing = [k for k in KEYS if k not in r]
         if missing:

@@ -25,6 +25,9 @@
 #include "kselftest_harness.h"
 
 #define IOVA	(512 * HUGE)
+#ifndef MADV_SOFT_OFFLINE
+#define MADV_SOFT_OFFLINE	101
+#endif
 #define RESP_SUCCESS	IOMMUFD_PAGE_RESP_SUCCESS
 #define RESP_INVALID	IOMMUFD_PAGE_RESP_INVALID
 
@@ -325,6 +328,124 @@ TEST_F(iopf, nothing_pinned)
 	ASSERT_EQ(0, destroy(self->fd, stdev2));
 	ASSERT_EQ(0, vm_kb("VmPin:"));
 	ASSERT_EQ(0, check_refs(self->fd, self->buf, self->len, 0));
+}
+
+TEST_F(iopf, migrate)
+{
+	struct leaf before, after;
+
+	memset(self->buf, 5, PSZ);
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas, self->buf, self->len, IOVA,
+			      RW));
+	ASSERT_EQ(RESP_SUCCESS, iopf(self->fd, self->idev, IOVA, WR, NULL));
+	ASSERT_EQ(0, lookup(self->fd, self->s2, IOVA, &before));
+	/* Soft offline migrates the page's contents to a new page. */
+	ASSERT_EQ(0, madvise(self->buf, PSZ, MADV_SOFT_OFFLINE));
+	ASSERT_FALSE(mapped(self->fd, self->s2, IOVA));
+	ASSERT_EQ(RESP_SUCCESS, iopf(self->fd, self->idev, IOVA, WR, NULL));
+	ASSERT_EQ(0, lookup(self->fd, self->s2, IOVA, &after));
+	ASSERT_NE(before.phys, after.phys);
+	ASSERT_EQ(0, check_map(self->fd, self->s2, IOVA, self->buf, PSZ));
+	ASSERT_EQ(5, self->buf[0]);
+}
+
+/* hugetlb memory of @shift-sized pages maps @shift-sized leaves. */
+static void hugetlb_case(struct __test_metadata *_metadata, int fd,
+			 __u32 ioas, __u32 idev, __u32 s2, unsigned int shift)
+{
+	size_t size = 1UL << shift, i;
+	__u64 iova = 4 * size;
+	struct leaf l;
+	char *p;
+
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+		 (shift << MAP_HUGE_SHIFT), -1, 0);
+	if (p == MAP_FAILED)
+		SKIP(return, "no free %zu MiB hugetlb page", size >> 20);
+	p[PSZ] = 9;
+	ASSERT_EQ(0, ioas_map(fd, ioas, p, size, iova, RW));
+	ASSERT_EQ(RESP_SUCCESS, iopf(fd, idev, iova + 7 * PSZ, WR, NULL));
+	ASSERT_EQ(0, lookup(fd, s2, iova + size / 2, &l));
+	ASSERT_EQ(size, l.size);
+	for (i = 0; i < size; i += size / 8)
+		ASSERT_EQ(0, check_map(fd, s2, iova + i, p + i, PSZ));
+	ASSERT_EQ(0, munmap(p, size));
+	ASSERT_FALSE(mapped(fd, s2, iova));
+	ASSERT_EQ(RESP_INVALID, iopf(fd, idev, iova, RD, NULL));
+}
+
+TEST_F(iopf, hugetlb_2m)
+{
+	hugetlb_case(_metadata, self->fd, self->ioas, self->idev, self->s2, 21);
+}
+
+TEST_F(iopf, hugetlb_1g)
+{
+	hugetlb_case(_metadata, self->fd, self->ioas, self->idev, self->s2, 30);
+}
+
+/* A device that must not fault on part of its IOVA: pinned, prefaulted. */
+TEST_F(iopf, pinned_range)
+{
+	size_t n = 8 * PSZ;
+	struct leaf l;
+	size_t i;
+
+	ASSERT_EQ(0, drop_ipc_lock());
+	memset(self->buf, 2, self->len);
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas, self->buf, self->len, IOVA,
+			      RW));
+	/* A faulted-in page inside the range gives way to the pinned one. */
+	ASSERT_EQ(RESP_SUCCESS, iopf(self->fd, self->idev, IOVA + PSZ, WR,
+				     NULL));
+	ASSERT_EQ(0, fault_pin(self->fd, self->s2, IOVA, n, 0));
+	/* Mapped without any fault, pinned once, charged to locked memory. */
+	ASSERT_EQ(0, check_map(self->fd, self->s2, IOVA, self->buf, n));
+	ASSERT_EQ(0, check_refs(self->fd, self->buf, n, 1));
+	ASSERT_EQ(0, check_refs(self->fd, self->buf + n, PSZ, 0));
+	ASSERT_EQ((long)(n >> 10), vm_kb("VmPin:"));
+	ASSERT_EQ(0, lookup(self->fd, self->s2, IOVA, &l));
+	ASSERT_EQ(RW, l.prot);
+	/* Host invalidations leave it alone, as in a pinned domain... */
+	ASSERT_EQ(0, madvise(self->buf, n + PSZ, MADV_DONTNEED));
+	for (i = 0; i < n; i += PSZ)
+		ASSERT_TRUE(mapped(self->fd, self->s2, IOVA + i));
+	/* ...but not the IOVA next to it. */
+	ASSERT_FALSE(mapped(self->fd, self->s2, IOVA + n));
+	/* Overlapping, uncovered, misaligned, unknown flags, wrong HWPT. */
+	EXPECT_EQ(-EEXIST, fault_pin(self->fd, self->s2, IOVA + n - PSZ,
+				     2 * PSZ, 0));
+	EXPECT_EQ(-ENOENT, fault_pin(self->fd, self->s2, IOVA + self->len,
+				     PSZ, 0));
+	EXPECT_EQ(-ENOENT, fault_pin(self->fd, self->s2,
+				     IOVA + self->len - PSZ, 2 * PSZ, 0));
+	EXPECT_EQ(-EINVAL, fault_pin(self->fd, self->s2, IOVA + 1, PSZ, 0));
+	EXPECT_EQ(-EINVAL, fault_pin(self->fd, self->s2, IOVA, 0, 0));
+	EXPECT_EQ(-EINVAL, fault_pin(self->fd, self->s2, -PSZ, 2 * PSZ, 0));
+	EXPECT_EQ(-EOPNOTSUPP, fault_pin(self->fd, self->s2, IOVA, PSZ, 2));
+	EXPECT_EQ(-ENOENT, fault_pin(self->fd, self->ioas, IOVA, PSZ, 0));
+	EXPECT_EQ(-ENOENT, fault_pin(self->fd, self->s2, IOVA + n, PSZ,
+				     IOMMU_HWPT_FAULT_UNPIN));
+	/* Unpinned: unmapped, refs and locked memory back to zero. */
+	ASSERT_EQ(0, fault_pin(self->fd, self->s2, IOVA, PSZ,
+			       IOMMU_HWPT_FAULT_UNPIN));
+	ASSERT_FALSE(mapped(self->fd, self->s2, IOVA));
+	ASSERT_EQ(0, vm_kb("VmPin:"));
+	/* IOMMU_IOAS_UNMAP unpins too. */
+	ASSERT_EQ(0, fault_pin(self->fd, self->s2, IOVA + n, n, 0));
+	ASSERT_EQ((long)(n >> 10), vm_kb("VmPin:"));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas, IOVA, self->len));
+	ASSERT_FALSE(mapped(self->fd, self->s2, IOVA + n));
+	ASSERT_EQ(0, vm_kb("VmPin:"));
+	ASSERT_EQ(0, check_refs(self->fd, self->buf, self->len, 0));
+	/* And destroying the HWPT. */
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas, self->buf, self->len, IOVA,
+			      RW));
+	ASSERT_EQ(0, fault_pin(self->fd, self->s2, IOVA, n, 0));
+	ASSERT_EQ(0, replace(self->fd, self->stdev, self->scratch));
+	ASSERT_EQ(0, destroy(self->fd, self->s2));
+	ASSERT_EQ(0, vm_kb("VmPin:"));
 }
 
 struct streamer {

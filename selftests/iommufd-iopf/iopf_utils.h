@@ -176,6 +176,17 @@ static inline int check_refs(int fd, void *va, size_t len, unsigned int refs)
 	return ioctl(fd, IOMMU_TEST_CMD, &cmd) ? -errno : 0;
 }
 
+static inline int fault_pin(int fd, __u32 hwpt, __u64 iova, size_t len,
+			    __u32 flags)
+{
+	struct iommu_hwpt_fault_pin cmd = {
+		.size = sizeof(cmd), .flags = flags, .hwpt_id = hwpt,
+		.iova = iova, .length = len,
+	};
+
+	return ioctl(fd, IOMMU_HWPT_FAULT_PIN, &cmd) ? -errno : 0;
+}
+
 static inline void *map_anon(size_t len, size_t align)
 {
 	char *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
