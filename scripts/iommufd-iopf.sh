@@ -36,17 +36,8 @@ for t in iopf_s2 iopf_bench; do
 	gcc "${cflags[@]}" -o "$work/$t" "$root/selftests/iommufd-iopf/$t.c"
 done
 gcc -static -O2 -Wall -o "$work/init" "$root/selftests/iommufd-iopf/init.c"
-gcc -O2 -o "$work/gen_init_cpio" "$src/usr/gen_init_cpio.c"
-cat >"$work/initramfs.list" <<EOL
-dir /dev 0755 0 0
-nod /dev/console 0600 0 0 c 5 1
-dir /proc 0755 0 0
-dir /sys 0755 0 0
-file /init $work/init 0755 0 0
-file /iopf_s2 $work/iopf_s2 0755 0 0
-file /iopf_bench $work/iopf_bench 0755 0 0
-EOL
-"$work/gen_init_cpio" "$work/initramfs.list" >"$work/initramfs.cpio"
+"$root/scripts/initramfs.sh" "$work/initramfs.cpio" "$src" "$work/init" \
+	"$work/iopf_s2" "$work/iopf_bench"
 
 out=$work/guest.log
 rc=0

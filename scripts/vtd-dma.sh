@@ -22,15 +22,7 @@ fi
 
 # The initramfs: /init and the directories it mounts on.
 gcc -static -O2 -Wall -o "$work/init" "$root/selftests/vtd-dma/dma_check.c"
-gcc -O2 -o "$work/gen_init_cpio" "$src/usr/gen_init_cpio.c"
-cat >"$work/initramfs.list" <<EOF
-dir /dev 0755 0 0
-nod /dev/console 0600 0 0 c 5 1
-dir /proc 0755 0 0
-dir /sys 0755 0 0
-file /init $work/init 0755 0 0
-EOF
-"$work/gen_init_cpio" "$work/initramfs.list" >"$work/initramfs.cpio"
+"$root/scripts/initramfs.sh" "$work/initramfs.cpio" "$src" "$work/init"
 truncate -s 64M "$work/disk.img"
 
 for mode in legacy scalable; do

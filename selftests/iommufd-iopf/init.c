@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * /init of the iommufd-iopf guest: mount what the tests need, turn THP on
+ * /init of the iommufd guests: mount what the tests need, turn THP on
  * for madvise()d memory, run each program named on the kernel command
  * line after "--" (or /iopf_s2), report how each ended, power off.
  */
@@ -47,6 +47,7 @@ int main(int argc, char **argv)
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	put("/sys/kernel/mm/transparent_hugepage/enabled", "madvise");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 1; i < argc; i++) {

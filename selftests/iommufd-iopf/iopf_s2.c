@@ -448,6 +448,25 @@ TEST_F(iopf, pinned_range)
 	ASSERT_EQ(0, vm_kb("VmPin:"));
 }
 
+/* Zapping 4K of a 2M leaf splits it: the other 511 pages stay mapped. */
+TEST_F(iopf, partial_zap_splits)
+{
+	struct leaf l;
+
+	ASSERT_EQ(0, madvise(self->buf, self->len, MADV_HUGEPAGE));
+	memset(self->buf, 4, self->len);
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas, self->buf, self->len, IOVA,
+			      RW));
+	ASSERT_EQ(RESP_SUCCESS, iopf(self->fd, self->idev, IOVA, WR, NULL));
+	ASSERT_EQ(0, lookup(self->fd, self->s2, IOVA, &l));
+	ASSERT_EQ(HUGE, l.size);
+	/* Pinning one page zaps just that page's faulted translation. */
+	ASSERT_EQ(0, fault_pin(self->fd, self->s2, IOVA + 5 * PSZ, PSZ, 0));
+	ASSERT_EQ(0, lookup(self->fd, self->s2, IOVA, &l));
+	ASSERT_EQ(PSZ, l.size);
+	ASSERT_EQ(0, check_map(self->fd, self->s2, IOVA, self->buf, HUGE));
+}
+
 struct streamer {
 	int fd;
 	__u32 idev;
