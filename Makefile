@@ -13,10 +13,11 @@ step_kunit-x86 := scripts/kunit.sh x86_64
 step_lint      := scripts/lint.sh
 step_vtd-dma   := scripts/vtd-dma.sh
 step_iommufd-iopf := scripts/iommufd-iopf.sh
-STEPS       := harness kunit-um kunit-x86 vtd-dma iommufd-iopf lint
+step_iommufd-upstream := scripts/iommufd-upstream.sh
+STEPS       := harness kunit-um kunit-x86 vtd-dma iommufd-iopf iommufd-upstream lint
 # bench-smoke joins CHECK_STEPS when it lands.
 CHECK_STEPS := harness kunit-um lint
-RUN_STEPS   := kunit-x86 vtd-dma iommufd-iopf
+RUN_STEPS   := kunit-x86 vtd-dma iommufd-iopf iommufd-upstream
 
 # Run every step even if one fails, then print one numbered TAP stream.
 run_steps = $(foreach s,$(1),scripts/step.sh $(s) $(step_$(s)) || true;)
@@ -42,6 +43,7 @@ run:
 ## kunit-x86   KUnit on x86_64 under QEMU with intel-iommu (kunit/x86_64.kunitconfig)
 ## vtd-dma     real DMA (virtio-blk) through QEMU's VT-d on lib/tdpmmu tables, 4 IOMMU set-ups
 ## iommufd-iopf  fault-driven HWPT kselftests (selftests/iommufd-iopf) in an x86_64 guest
+## iommufd-upstream  tools/testing/selftests/iommu on our kernel and on stock 6.12 (same config)
 ## lint        checkpatch --strict and kernel-doc on every project C file
 $(STEPS):
 	@$(call run_steps,$@) scripts/summarize.sh $@
