@@ -14,7 +14,8 @@
  * Adding a range holds the IOAS's iova_rwsem for write (no fault or IOAS
  * change runs meanwhile) and s2->ranges_lock; the tree entry is stored
  * under s2->inval_rwsem held for write, so an invalidation either sees it
- * or has finished before the range is mapped.
+ * or has finished before the range is mapped.  Removing one erases it and
+ * zaps under s2->ranges_lock, so a new pin of the range maps after the zap.
  */
 #include <linux/capability.h>
 #include <linux/maple_tree.h>
@@ -65,7 +66,8 @@ static void s2_pin_free(struct iommufd_s2_pin *p)
 {
 	unsigned long npages = (p->last - p->iova + 1) >> PAGE_SHIFT;
 
-	unpin_user_pages(p->pages, p->npinned);
+	/* The device may have written them: dirty, like iommufd's unpin. */
+	unpin_user_pages_dirty_lock(p->pages, p->npinned, p->writable);
 	kvfree(p->pages);
 	if (p->user) {
 		atomic_long_sub(npages, &p->user->locked_vm);
@@ -164,7 +166,6 @@ static int s2_pin_map(struct iommufd_s2 *s2, struct iommufd_s2_pin *p)
 static int s2_pin_add(struct iommufd_s2 *s2, unsigned long iova,
 		      unsigned long last)
 {
-	MA_STATE(mas, &s2->pinned, iova, last);
 	unsigned long npages = (last - iova + 1) >> PAGE_SHIFT;
 	struct io_pagetable *iopt = s2->iopt;
 	struct iommufd_s2_pin *p;
@@ -178,7 +179,8 @@ static int s2_pin_add(struct iommufd_s2 *s2, unsigned long iova,
 	p->iova = iova;
 	p->last = last;
 	p->writable = true;
-	p->pages = kvcalloc(npages, sizeof(*p->pages), GFP_KERNEL_ACCOUNT);
+	p->pages = kvcalloc(npages, sizeof(*p->pages),
+			    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!p->pages) {
 		kfree(p);
 		return -ENOMEM;
@@ -201,14 +203,13 @@ static int s2_pin_add(struct iommufd_s2 *s2, unsigned long iova,
 	rc = s2_pin_pages(iopt, p);
 	if (rc)
 		goto out_free;
-	rc = mas_preallocate(&mas, p, GFP_KERNEL_ACCOUNT);
+	/* Nothing under inval_rwsem may enter reclaim: GFP_NOWAIT. */
+	down_write(&s2->inval_rwsem);
+	rc = mtree_insert_range(&s2->pinned, iova, last, p,
+				GFP_NOWAIT | __GFP_ACCOUNT);
+	up_write(&s2->inval_rwsem);
 	if (rc)
 		goto out_free;
-	down_write(&s2->inval_rwsem);
-	mtree_lock(&s2->pinned);
-	mas_store_prealloc(&mas, p);
-	mtree_unlock(&s2->pinned);
-	up_write(&s2->inval_rwsem);
 
 	/* Faulted translations there give way to the pinned pages. */
 	iommufd_s2_zap(s2, iova, last - iova + 1, true);
@@ -250,12 +251,14 @@ void iommufd_s2_unpin(struct iommufd_s2 *s2, unsigned long first,
 		mutex_lock(&s2->ranges_lock);
 		index = first;
 		p = mt_find(&s2->pinned, &index, last);
-		if (p)
+		if (p) {
 			mtree_erase(&s2->pinned, p->iova);
+			/* Under the lock: a new pin of the range maps after. */
+			iommufd_s2_zap(s2, p->iova, p->last - p->iova + 1, true);
+		}
 		mutex_unlock(&s2->ranges_lock);
 		if (!p)
 			return;
-		iommufd_s2_zap(s2, p->iova, p->last - p->iova + 1, true);
 		s2_pin_free(p);
 	}
 }

@@ -75,11 +75,18 @@ int iommufd_s2_zap(struct iommufd_s2 *s2, u64 iova, u64 size, bool block)
 {
 	const unsigned int flags = TDPMMU_NONBLOCK | TDPMMU_UNMAP_TABLES;
 	struct tdpmmu *t = s2->pt.t;
+	u64 end = min(iova + size, BIT_ULL(t->va_bits));
 	struct tdpmmu_cache cache = { 0 };
 	struct tdpmmu_gather g;
 	u64 unmapped;
 	int rc;
 
+	/* Faults map whole pages below va_bits only: nothing else to do. */
+	iova = PAGE_ALIGN(iova);
+	end = ALIGN_DOWN(end, PAGE_SIZE);
+	if (iova >= end)
+		return 0;
+	size = end - iova;
 	tdpmmu_gather_init(&g);
 	read_lock(t->lock);
 	rc = tdpmmu_unmap(t, s2->pt.root, iova, size, flags, &cache,
@@ -251,9 +258,11 @@ static int iommufd_s2_map_leaf(struct iommufd_s2 *s2, struct tdpmmu_leaf *leaf,
 	rc = tdpmmu_map(t, s2->pt.root, leaf, cache, g);
 	if (rc != -EEXIST)
 		return rc;
+	/* Smaller leaves (or a table) in the way: the caller goes to 4K. */
 	if (tdpmmu_lookup(t, s2->pt.root, leaf->addr, &old))
-		return -EAGAIN;
-	if (old.oa + (leaf->addr - old.addr) != leaf->oa)
+		return leaf->level > 1 ? -EEXIST : -EAGAIN;
+	if (old.level < leaf->level ||
+	    old.oa + (leaf->addr - old.addr) != leaf->oa)
 		return -EEXIST;
 	if ((old.prot & leaf->prot) == leaf->prot)
 		return 0;
@@ -262,12 +271,20 @@ static int iommufd_s2_map_leaf(struct iommufd_s2 *s2, struct tdpmmu_leaf *leaf,
 			      leaf->prot & ~old.prot, 0, 0, NULL, &done, g);
 }
 
-static u32 iommufd_s2_prot(int area_prot, unsigned long hpfn)
+/*
+ * Write permission only for a write fault, and the page is marked dirty
+ * first: the device's writes never reach the CPU's dirty bits, so a page
+ * the device may write must not be reclaimed as clean.  Reads and present
+ * neighbours map read-only; a later device write faults and upgrades.
+ */
+static u32 iommufd_s2_prot(int area_prot, unsigned long hpfn, bool write)
 {
 	u32 prot = TDPMMU_PROT_READ;
 
-	if ((area_prot & IOMMU_WRITE) && (hpfn & HMM_PFN_WRITE))
+	if (write && (area_prot & IOMMU_WRITE) && (hpfn & HMM_PFN_WRITE)) {
+		folio_mark_dirty(page_folio(hmm_pfn_to_page(hpfn)));
 		prot |= TDPMMU_PROT_WRITE;
+	}
 	return prot;
 }
 
@@ -280,7 +297,8 @@ static u32 iommufd_s2_prot(int area_prot, unsigned long hpfn)
 static int iommufd_s2_install(struct iommufd_s2 *s2, struct iommufd_s2_range *r,
 			      int area_prot, unsigned long lo,
 			      const unsigned long *pfns, unsigned int n,
-			      unsigned int idx, struct tdpmmu_cache *cache,
+			      unsigned int idx, bool write,
+			      struct tdpmmu_cache *cache,
 			      struct tdpmmu_gather *g)
 {
 	u64 fmt = area_prot & IOMMU_CACHE ? s2->pt.cache_bits : 0;
@@ -295,7 +313,7 @@ static int iommufd_s2_install(struct iommufd_s2 *s2, struct iommufd_s2_range *r,
 	size = tdpmmu_level_size(leaf.level);
 	leaf.addr = ALIGN_DOWN(iova, size);
 	leaf.oa = ALIGN_DOWN(s2_hmm_pa(pfns[idx]), size);
-	leaf.prot = iommufd_s2_prot(area_prot, pfns[idx]);
+	leaf.prot = iommufd_s2_prot(area_prot, pfns[idx], write);
 	leaf.fmt_bits = fmt;
 	read_lock(t->lock);
 	rc = iommufd_s2_map_leaf(s2, &leaf, cache, g);
@@ -319,7 +337,7 @@ static int iommufd_s2_install(struct iommufd_s2 *s2, struct iommufd_s2_range *r,
 		leaf.level = 1;
 		leaf.addr = a;
 		leaf.oa = s2_hmm_pa(pfns[i]);
-		leaf.prot = iommufd_s2_prot(area_prot, pfns[i]);
+		leaf.prot = TDPMMU_PROT_READ;
 		/* A neighbour is a bonus: only running out of memory stops. */
 		if (iommufd_s2_map_leaf(s2, &leaf, cache, g) == -ENOMEM)
 			break;
@@ -398,7 +416,7 @@ static int iommufd_s2_fault_range(struct iommufd_s2 *s2,
 		rc = -EAGAIN;
 		if (!mmu_interval_read_retry(&r->mn, hr.notifier_seq))
 			rc = iommufd_s2_install(s2, r, area_prot, lo, pfns, n,
-						idx, &cache, &g);
+						idx, write, &cache, &g);
 		up_read(&s2->inval_rwsem);
 		if (fast || (rc != -EAGAIN && rc != -ENOMEM))
 			break;
@@ -413,7 +431,7 @@ static int iommufd_s2_fault_range(struct iommufd_s2 *s2,
 		}
 		cond_resched();
 	}
-	if (fast && rc == -ENOMEM)
+	if (fast && (rc == -ENOMEM || rc == -EBUSY))
 		rc = -EAGAIN;
 	/* Only a permission upgrade changes a present entry. */
 	tdpmmu_gather_finish(t, &g);
@@ -586,7 +604,7 @@ int iommufd_s2_init(struct iommufd_hwpt_paging *hwpt_paging)
 	s2->iopt = iopt;
 	init_rwsem(&s2->inval_rwsem);
 	mutex_init(&s2->ranges_lock);
-	mt_init(&s2->ranges);
+	mt_init_flags(&s2->ranges, MT_FLAGS_USE_RCU);
 	mt_init_flags(&s2->pinned, MT_FLAGS_USE_RCU);
 
 	hwpt->s2 = s2;

@@ -109,10 +109,13 @@ TEST_F(iopf, read)
 	ASSERT_EQ(0, lookup(self->fd, self->s2, IOVA, &l));
 	ASSERT_EQ(PSZ, l.size);
 	ASSERT_EQ(0, check_map(self->fd, self->s2, IOVA, self->buf, PSZ));
-	/* The page was writable on the CPU and the area is writable. */
-	ASSERT_EQ(RW, l.prot);
+	/* Read-only: the page is dirtied only when the device asks to write. */
+	ASSERT_EQ(IOMMU_IOAS_MAP_READABLE, l.prot);
 	/* A second fault on a mapped page is answered the same way. */
 	ASSERT_EQ(RESP_SUCCESS, iopf(self->fd, self->idev, IOVA, RD, NULL));
+	ASSERT_EQ(RESP_SUCCESS, iopf(self->fd, self->idev, IOVA, WR, NULL));
+	ASSERT_EQ(0, lookup(self->fd, self->s2, IOVA, &l));
+	ASSERT_EQ(RW, l.prot);
 }
 
 TEST_F(iopf, write)
@@ -551,6 +554,9 @@ TEST_F(iopf, bad_input)
 	ASSERT_EQ(0, mock_dev(self->fd, self->scratch, 0, &stdev2, &idev2));
 	EXPECT_EQ(-1, hwpt_alloc(self->fd, idev2, self->ioas,
 				 IOMMU_HWPT_ALLOC_FAULT_DRIVEN, &id));
+	EXPECT_EQ(EPERM, errno);
+	/* Nor may it be attached to one allocated for another device. */
+	EXPECT_EQ(-1, replace(self->fd, stdev2, self->s2));
 	EXPECT_EQ(EPERM, errno);
 	/* Its faults, with no fault-capable domain, are refused. */
 	EXPECT_EQ(RESP_INVALID, iopf(self->fd, idev2, IOVA, RD, NULL));
