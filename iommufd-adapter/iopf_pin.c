@@ -125,11 +125,10 @@ static int s2_pin_pages(struct io_pagetable *iopt, struct iommufd_s2_pin *p)
 static int s2_pin_map(struct iommufd_s2 *s2, struct iommufd_s2_pin *p)
 {
 	u32 prot = TDPMMU_PROT_READ | (p->writable ? TDPMMU_PROT_WRITE : 0);
-	struct tdpmmu_cache cache = { 0 };
 	struct tdpmmu *t = s2->pt.t;
 	unsigned long i = 0, j;
 	struct tdpmmu_gather g;
-	u64 done, mapped;
+	u64 mapped;
 	int rc = 0;
 
 	tdpmmu_gather_init(&g);
@@ -140,26 +139,13 @@ static int s2_pin_map(struct iommufd_s2 *s2, struct iommufd_s2_pin *p)
 		     page_to_phys(p->pages[j]) == oa + ((j - i) << PAGE_SHIFT);
 		     j++)
 			;
-		done = 0;
-		do {
-			read_lock(t->lock);
-			rc = tdpmmu_map_range(t, s2->pt.root,
-					      p->iova + (i << PAGE_SHIFT) + done,
-					      oa + done,
-					      ((j - i) << PAGE_SHIFT) - done,
-					      prot, 0, 0, &cache, &mapped, &g);
-			read_unlock(t->lock);
-			done += mapped;
-			if (rc == -ENOMEM)
-				rc = tdpmmu_cache_topup(t, &cache,
-							t->levels - 1,
-							GFP_KERNEL_ACCOUNT) ?:
-				     -EAGAIN;
-		} while (rc == -EAGAIN);
+		rc = tdpmmu_map_range_gfp(t, s2->pt.root,
+					  p->iova + (i << PAGE_SHIFT), oa,
+					  (j - i) << PAGE_SHIFT, prot, 0, 0,
+					  GFP_KERNEL_ACCOUNT, &mapped, &g);
 		i = j;
 	}
 	tdpmmu_gather_finish(t, &g);
-	tdpmmu_cache_drain(t, &cache);
 	return rc;
 }
 

@@ -126,27 +126,16 @@ static int mock_tdp_map_pages(struct iommu_domain *domain, unsigned long iova,
 	struct mock_tdp_domain *mock = to_mock_tdp(domain);
 	u64 fmt = prot & IOMMU_CACHE ? VTDSS_SNP : 0;
 	u32 tprot = TDPMMU_PROT_READ;
-	u64 size = (u64)pgsize * pgcount, done = 0, n;
-	struct tdpmmu_cache cache = { 0 };
 	struct tdpmmu_gather g;
+	u64 done;
 	int rc;
 
 	if (prot & IOMMU_WRITE)
 		tprot |= TDPMMU_PROT_WRITE;
 	tdpmmu_gather_init(&g);
-	do {
-		read_lock(&mock->lock);
-		rc = tdpmmu_map_range(&mock->t, mock->root, iova + done,
-				      paddr + done, size - done, tprot, fmt, 0,
-				      &cache, &n, &g);
-		read_unlock(&mock->lock);
-		done += n;
-		if (rc == -ENOMEM)
-			rc = tdpmmu_cache_topup(&mock->t, &cache,
-						MOCK_TDP_LEVELS - 1, gfp) ?:
-			     -EAGAIN;
-	} while (rc == -EAGAIN);
-	tdpmmu_cache_drain(&mock->t, &cache);
+	rc = tdpmmu_map_range_gfp(&mock->t, mock->root, iova, paddr,
+				  (u64)pgsize * pgcount, tprot, fmt, 0, gfp,
+				  &done, &g);
 	tdpmmu_gather_finish(&mock->t, &g);
 	*mapped = done;
 	return rc;

@@ -113,31 +113,16 @@ int fe_map(struct test_fe *fe, u64 addr, u64 oa, unsigned int level,
 	return fe_map_cache(fe, &fe->cache, addr, oa, level, prot);
 }
 
-/*
- * Map a range, refilling the cache outside the lock as needed; @flags
- * TDPMMU_EXCLUSIVE takes the lock for write.
- */
+/* Map a range; @flags TDPMMU_EXCLUSIVE takes the lock for write. */
 int fe_map_range_flags(struct test_fe *fe, u64 addr, u64 oa, u64 size,
 		       u32 prot, unsigned int flags, u64 *mapped)
 {
 	struct tdpmmu_gather g;
-	u64 done;
 	int ret;
 
-	*mapped = 0;
 	tdpmmu_gather_init(&g);
-	do {
-		ret = tdpmmu_cache_topup(&fe->t, &fe->cache,
-					 TDPMMU_CACHE_CAPACITY, GFP_KERNEL);
-		if (ret)
-			break;
-		fe_lock(fe, flags);
-		ret = tdpmmu_map_range(&fe->t, fe->root, addr + *mapped,
-				       oa + *mapped, size - *mapped, prot, 0,
-				       flags, &fe->cache, &done, &g);
-		fe_unlock(fe, flags);
-		*mapped += done;
-	} while (ret == -ENOMEM);
+	ret = tdpmmu_map_range_gfp(&fe->t, fe->root, addr, oa, size, prot, 0,
+				   flags, GFP_KERNEL, mapped, &g);
 	tdpmmu_gather_finish(&fe->t, &g);
 	return ret;
 }

@@ -7,6 +7,7 @@
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/lockdep.h>
+#include <linux/processor.h>
 
 #include "api.h"
 
@@ -92,6 +93,62 @@ int tdpmmu_map_range(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 				 flags, cache, mapped, g);
 }
 EXPORT_SYMBOL_GPL(tdpmmu_map_range);
+
+/**
+ * tdpmmu_map_range_gfp() - map a range, allocating tables as needed
+ * @t: the instance; its lock must not be held: this takes it for read
+ *	(for write with TDPMMU_EXCLUSIVE) around each attempt
+ * @root: the root
+ * @addr: first input address
+ * @oa: first output address
+ * @size: bytes to map
+ * @prot: TDPMMU_PROT_* bits
+ * @fmt_bits: format-specific bits
+ * @flags: TDPMMU_EXCLUSIVE, TDPMMU_OWNED, or 0
+ * @gfp: allocation flags for new tables, used with the lock dropped
+ * @mapped: out: bytes mapped from @addr on, also on error
+ * @g: gather
+ *
+ * tdpmmu_map_range() for a caller that holds no lock (an IOMMU driver's
+ * map_pages): tables are allocated from @gfp only when the walk runs out,
+ * outside the lock, and those left over are freed; a concurrent change
+ * (a frozen entry) is waited out.
+ *
+ * Return: as tdpmmu_map_range(); -ENOMEM if the allocator failed.
+ */
+int tdpmmu_map_range_gfp(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+			 u64 oa, u64 size, u32 prot, u64 fmt_bits,
+			 unsigned int flags, gfp_t gfp, u64 *mapped,
+			 struct tdpmmu_gather *g)
+{
+	struct tdpmmu_cache cache = { 0 };
+	u64 done;
+	int ret;
+
+	*mapped = 0;
+	do {
+		if (flags & TDPMMU_EXCLUSIVE)
+			write_lock(t->lock);
+		else
+			read_lock(t->lock);
+		ret = tdpmmu_map_range(t, root, addr + *mapped, oa + *mapped,
+				       size - *mapped, prot, fmt_bits, flags,
+				       &cache, &done, g);
+		if (flags & TDPMMU_EXCLUSIVE)
+			write_unlock(t->lock);
+		else
+			read_unlock(t->lock);
+		*mapped += done;
+		if (ret == -ENOMEM)
+			ret = tdpmmu_cache_topup(t, &cache, t->levels - 1,
+						 gfp) ?: -EAGAIN;
+		else if (ret == -EAGAIN)
+			cpu_relax();
+	} while (ret == -EAGAIN);
+	tdpmmu_cache_drain(t, &cache);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdpmmu_map_range_gfp);
 
 /**
  * tdpmmu_unmap() - remove the leaves in a range

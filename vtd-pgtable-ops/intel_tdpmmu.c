@@ -264,29 +264,17 @@ int intel_tdp_map(struct dmar_domain *domain, u64 iova, u64 phys, u64 size,
 		  int prot, gfp_t gfp)
 {
 	struct intel_tdp *tdp = domain->tdp;
-	struct tdpmmu_cache cache = { 0 };
 	u32 tprot = TDPMMU_PROT_READ;
 	struct tdpmmu_gather g;
-	u64 done = 0, mapped;
+	u64 done, mapped;
 	int ret;
 
 	if (prot & DMA_PTE_WRITE)
 		tprot |= TDPMMU_PROT_WRITE;
 	tdpmmu_gather_init(&g);
-	do {
-		read_lock(&tdp->lock);
-		ret = tdpmmu_map_range(&tdp->t, tdp->root, iova + done,
-				       phys + done, size - done, tprot,
-				       prot & DMA_PTE_SNP ? VTDSS_SNP : 0,
-				       TDPMMU_OWNED, &cache, &mapped, &g);
-		read_unlock(&tdp->lock);
-		done += mapped;
-		/* Tables are taken only where missing: fill as needed. */
-		if (ret == -ENOMEM)
-			ret = tdpmmu_cache_topup(&tdp->t, &cache,
-						 tdp->t.levels - 1, gfp) ?: -EAGAIN;
-	} while (ret == -EAGAIN);
-	tdpmmu_cache_drain(&tdp->t, &cache);
+	ret = tdpmmu_map_range_gfp(&tdp->t, tdp->root, iova, phys, size, tprot,
+				   prot & DMA_PTE_SNP ? VTDSS_SNP : 0,
+				   TDPMMU_OWNED, gfp, &done, &g);
 	if (ret && done && !intel_tdp_unmap_range(tdp, iova, done, &g,
 						  &mapped))
 		tdpmmu_gather_finish(&tdp->t, &g);

@@ -378,6 +378,10 @@ int tdpmmu_map_range(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		     u64 oa, u64 size, u32 prot, u64 fmt_bits,
 		     unsigned int flags, struct tdpmmu_cache *cache,
 		     u64 *mapped, struct tdpmmu_gather *g);
+int tdpmmu_map_range_gfp(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+			 u64 oa, u64 size, u32 prot, u64 fmt_bits,
+			 unsigned int flags, gfp_t gfp, u64 *mapped,
+			 struct tdpmmu_gather *g);
 int tdpmmu_unmap(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		 u64 size, unsigned int flags, struct tdpmmu_cache *cache,
 		 u64 *unmapped, struct tdpmmu_gather *g);
