@@ -600,7 +600,6 @@ int iommufd_s2_init(struct iommufd_hwpt_paging *hwpt_paging)
 				 hwpt->obj.id);
 	if (!s2->wq)
 		goto out_free;
-	s2->hwpt = hwpt;
 	s2->iopt = iopt;
 	init_rwsem(&s2->inval_rwsem);
 	mutex_init(&s2->ranges_lock);

@@ -13,7 +13,6 @@
 
 /**
  * struct iommufd_s2 - a fault-driven HWPT's state
- * @hwpt: the HWPT
  * @iopt: its IOAS's table
  * @pt: the domain's lib/tdpmmu table
  * @wq: where faults that may sleep are resolved
@@ -26,7 +25,6 @@
  *	invalidations
  */
 struct iommufd_s2 {
-	struct iommufd_hw_pagetable *hwpt;
 	struct io_pagetable *iopt;
 	struct iommu_tdpmmu pt;
 	struct workqueue_struct *wq;
