@@ -13,10 +13,7 @@ src=$("$root/scripts/graft.sh" | tail -n 1)
 kernel=$build/arch/x86/boot/bzImage
 mkdir -p "$work/include/linux"
 
-if [[ ! -f $kernel ]] || ! grep -q '^CONFIG_IOMMUFD_IOPF_S2=y' "$build/.config"; then
-	echo "not ok iommufd-iopf no kernel with CONFIG_IOMMUFD_IOPF_S2 in $build (run make kunit-x86 first)" >>"$TAP"
-	exit 1
-fi
+"$root/scripts/x86-kernel.sh" iommufd-iopf CONFIG_IOMMUFD_IOPF_S2 "$build"
 
 # sparse over the adapter, in the tree kunit-x86 configured.
 slog=$cache/results/sparse-iommufd.log

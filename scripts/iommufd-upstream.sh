@@ -17,11 +17,7 @@ src=$("$root/scripts/graft.sh" | tail -n 1)
 base=$(CACHE=$cache "$root/scripts/kernel-tree.sh")
 mkdir -p "$work/include/linux"
 
-if [[ ! -f $ours/arch/x86/boot/bzImage ]] ||
-   ! grep -q '^CONFIG_IOMMUFD_TEST=y' "$ours/.config"; then
-	echo "not ok iommufd-upstream no kernel with CONFIG_IOMMUFD_TEST in $ours (run make kunit-x86 first)" >>"$TAP"
-	exit 1
-fi
+"$root/scripts/x86-kernel.sh" iommufd-upstream CONFIG_IOMMUFD_TEST "$ours"
 
 # The stock kernel: same options, none of ours.
 grep -vE 'TDPMMU|IOPF_S2' "$root/kunit/x86_64.kunitconfig" >"$work/stock.kunitconfig"

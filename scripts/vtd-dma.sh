@@ -15,10 +15,7 @@ src=$("$root/scripts/graft.sh" | tail -n 1)
 kernel=$build/arch/x86/boot/bzImage
 mkdir -p "$work"
 
-if [[ ! -f $kernel ]] || ! grep -q '^CONFIG_INTEL_IOMMU_TDPMMU=y' "$build/.config"; then
-	echo "not ok vtd-dma no kernel with CONFIG_INTEL_IOMMU_TDPMMU in $build (run make kunit-x86 first)" >>"$TAP"
-	exit 1
-fi
+"$root/scripts/x86-kernel.sh" vtd-dma CONFIG_INTEL_IOMMU_TDPMMU "$build"
 
 # The initramfs: /init and the directories it mounts on.
 gcc -static -O2 -Wall -o "$work/init" "$root/selftests/vtd-dma/dma_check.c"

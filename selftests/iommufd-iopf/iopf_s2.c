@@ -298,6 +298,12 @@ TEST_F(iopf, thp)
 	/* The host drops one 4K page of the THP: that page goes. */
 	ASSERT_EQ(0, madvise(self->buf + HUGE + 9 * PSZ, PSZ, MADV_DONTNEED));
 	ASSERT_FALSE(mapped(self->fd, self->s2, IOVA + HUGE + 9 * PSZ));
+	/* Its neighbour, now under a split THP, faults back correctly... */
+	ASSERT_EQ(RESP_SUCCESS, iopf(self->fd, self->idev,
+				     IOVA + HUGE + 10 * PSZ, WR, NULL));
+	ASSERT_EQ(0, check_map(self->fd, self->s2, IOVA + HUGE + 10 * PSZ,
+			       self->buf + HUGE + 10 * PSZ, PSZ));
+	/* ...and whatever else is still mapped maps what the CPU maps. */
 	for (i = 0; i < 512; i += 37)
 		if (i != 9 && mapped(self->fd, self->s2, IOVA + HUGE + i * PSZ))
 			ASSERT_EQ(0, check_map(self->fd, self->s2,
