@@ -29,7 +29,28 @@ static void *test_alloc_table(struct tdpmmu *t, gfp_t gfp)
 
 static void test_free_table(struct tdpmmu *t, void *table)
 {
+	set_page_private(virt_to_page(table), 0);
 	free_page((unsigned long)table);
+}
+
+/* Keep where a table goes in page->private, as KVM keeps its page header. */
+static void test_table_init(struct tdpmmu *t, struct tdpmmu_root *root,
+			    void *table, u64 addr, unsigned int level)
+{
+	struct test_fe *fe = container_of(t, struct test_fe, t);
+
+	set_page_private(virt_to_page(table), addr | level);
+	atomic_inc(&fe->table_inits);
+}
+
+/* Per-level leaf counts kept by the front-end; fe_destroy() checks them. */
+static void test_account(struct tdpmmu *t, const struct tdpmmu_gather *g)
+{
+	struct test_fe *fe = container_of(t, struct test_fe, t);
+	unsigned int l;
+
+	for (l = 1; l <= TDPMMU_MAX_LEVELS; l++)
+		atomic64_add(g->leaves[l], &fe->acct[l]);
 }
 
 static void test_flush(struct tdpmmu *t, const struct tdpmmu_gather *g)
@@ -43,6 +64,8 @@ static const struct tdpmmu_ops test_ops = {
 	.alloc_table = test_alloc_table,
 	.free_table = test_free_table,
 	.flush = test_flush,
+	.table_init = test_table_init,
+	.account = test_account,
 };
 
 struct test_fe *fe_create_fmt(struct kunit *test,
@@ -85,6 +108,7 @@ void fe_destroy(struct kunit *test, struct test_fe *fe)
 	for (i = 0; i <= TDPMMU_MAX_LEVELS; i++) {
 		KUNIT_EXPECT_EQ(test, sum.tables[i], 0);
 		KUNIT_EXPECT_EQ(test, sum.leaves[i], 0);
+		KUNIT_EXPECT_EQ(test, atomic64_read(&fe->acct[i]), 0);
 	}
 }
 

@@ -30,6 +30,8 @@ extern const struct tdpmmu_format tdpmmu_mock_ad_format;
  * @allocs: table pages allocated
  * @fail_alloc_after: allocations that still succeed; < 0: never fail
  * @last_gfp: the gfp_t flags of the last allocation
+ * @table_inits: calls of the table_init callback
+ * @acct: per-level leaf counts kept from the account callback
  */
 struct test_fe {
 	struct tdpmmu t;
@@ -40,6 +42,8 @@ struct test_fe {
 	atomic_t allocs;
 	atomic_t fail_alloc_after;
 	atomic_t last_gfp;
+	atomic_t table_inits;
+	atomic64_t acct[TDPMMU_MAX_LEVELS + 1];
 };
 
 /* Counter @field (e.g. leaves[1]) of @fe's instance, summed over CPUs. */

@@ -7,6 +7,7 @@
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/lockdep.h>
+#include <linux/rcupdate.h>
 #include <linux/processor.h>
 
 #include "api.h"
@@ -32,18 +33,8 @@ int tdpmmu_map(struct tdpmmu *t, struct tdpmmu_root *root,
 	       const struct tdpmmu_leaf *leaf, struct tdpmmu_cache *cache,
 	       struct tdpmmu_gather *g)
 {
-	u64 size;
-
 	lockdep_assert_held(t->lock);
-	if (leaf->level < 1 || leaf->level > t->levels ||
-	    !(t->leaf_levels & BIT(leaf->level)))
-		return -EINVAL;
-	size = tdpmmu_level_size(leaf->level);
-	if (!tdpmmu_range_ok(t, leaf->addr, size) ||
-	    (leaf->addr | leaf->oa) & (size - 1))
-		return -EINVAL;
-	if (!tdpmmu_prot_ok(t, leaf->prot) ||
-	    leaf->fmt_bits & ~t->fmt->fmt_bits_mask)
+	if (!tdpmmu_leaf_ok(t, leaf))
 		return -EINVAL;
 	return t->fmt->map(t, root, leaf, cache, g);
 }
@@ -333,3 +324,68 @@ int tdpmmu_lookup(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 	return t->fmt->lookup(t, root, addr, leaf);
 }
 EXPORT_SYMBOL_GPL(tdpmmu_lookup);
+
+/**
+ * tdpmmu_fault() - install one leaf the way a page-fault handler does
+ * @t: the instance; its lock held for read
+ * @root: the root
+ * @leaf: the leaf to install
+ * @flags: TDPMMU_NONBLOCK (refill an empty @cache with GFP_NOWAIT), or 0
+ * @cache: pages for new tables and for splitting a huge leaf
+ * @linked: out: bitmask of the levels of the tables this call linked
+ *	(bit l: a new table whose entries are at level l), by creating them
+ *	or by splitting a huge leaf
+ * @g: gather: a table the leaf replaced, and a replaced leaf that lost
+ *	a permission, go here for the flush
+ *
+ * Unlike tdpmmu_map(), what is in the way is replaced: a huge leaf above
+ * @leaf->level is split, hitlessly, down to it; a table at @leaf->level is
+ * frozen, unlinked and freed through @g, and the huge leaf takes its
+ * place; a leaf with the same output address gets @leaf's permissions and
+ * bits in one cmpxchg, keeping the accessed/dirty bits hardware set.
+ * Changing the output address of a present leaf is refused: the caller
+ * unmaps first.
+ *
+ * Return: 0 if installed or changed, 1 if the same leaf was already there,
+ * -EEXIST if a leaf with another output address is there, -EAGAIN if a
+ * concurrent change (a frozen entry) is in the way, -ENOMEM if @cache ran
+ * out, -EINVAL for bad arguments.
+ */
+int tdpmmu_fault(struct tdpmmu *t, struct tdpmmu_root *root,
+		 const struct tdpmmu_leaf *leaf, unsigned int flags,
+		 struct tdpmmu_cache *cache, u32 *linked,
+		 struct tdpmmu_gather *g)
+{
+	*linked = 0;
+	lockdep_assert_held(t->lock);
+	if (!tdpmmu_leaf_ok(t, leaf) ||
+	    !tdpmmu_flags_ok(t, flags, TDPMMU_NONBLOCK))
+		return -EINVAL;
+	return t->fmt->fault(t, root, leaf, flags, cache, linked, g);
+}
+EXPORT_SYMBOL_GPL(tdpmmu_fault);
+
+/**
+ * tdpmmu_walk() - read the entries that translate an address, lockless
+ * @t: the instance
+ * @root: the root; the caller holds a reference
+ * @addr: input address, below 2^va_bits
+ * @entries: out, may be NULL: entries[l] is the level-l entry read, from
+ *	the root's level down to the returned level
+ * @last: out, may be NULL: the address of the last entry read
+ *
+ * Reads as a hardware walker does, from the root down through tables,
+ * and stops at a leaf or at the first entry that is not a table.  The
+ * caller holds rcu_read_lock() for as long as it uses *@last; the entries
+ * may change under it at any time.
+ *
+ * Return: the level of the last entry read.
+ */
+int tdpmmu_walk(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		tdpmmu_pte_t *entries, tdpmmu_pte_t **last)
+{
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "lockless walk outside RCU");
+	return t->fmt->walk(t, root, addr & (BIT_ULL(t->va_bits) - 1),
+			    entries, last);
+}
+EXPORT_SYMBOL_GPL(tdpmmu_walk);

@@ -37,4 +37,21 @@ static inline bool tdpmmu_prot_ok(struct tdpmmu *t, u32 prot)
 	return prot & t->fmt->prot_mask && !(prot & ~TDPMMU_PROT_MASK);
 }
 
+/* A leaf at a level the instance allows, aligned, with valid bits. */
+static inline bool tdpmmu_leaf_ok(struct tdpmmu *t,
+				  const struct tdpmmu_leaf *leaf)
+{
+	u64 size;
+
+	if (leaf->level < 1 || leaf->level > t->levels ||
+	    !(t->leaf_levels & BIT(leaf->level)))
+		return false;
+	size = tdpmmu_level_size(leaf->level);
+	if (!tdpmmu_range_ok(t, leaf->addr, size) ||
+	    (leaf->addr | leaf->oa) & (size - 1))
+		return false;
+	return tdpmmu_prot_ok(t, leaf->prot) &&
+	       !(leaf->fmt_bits & ~t->fmt->fmt_bits_mask);
+}
+
 #endif /* _TDPMMU_API_H */

@@ -37,6 +37,29 @@ int tdpmmu_cache_topup(struct tdpmmu *t, struct tdpmmu_cache *cache,
 EXPORT_SYMBOL_GPL(tdpmmu_cache_topup);
 
 /**
+ * tdpmmu_cache_add() - put a page the front-end allocated into a cache
+ * @t: the instance the page is for
+ * @cache: the cache
+ * @table: a zeroed page, set up as @t's alloc_table op sets up its pages
+ *	(it goes back through free_table)
+ *
+ * For a front-end that keeps its own reserve of pages, filled where it
+ * may sleep, and draws on it under its lock (KVM's per-vCPU caches).
+ *
+ * Return: 0, or -ENOSPC if @cache is full (the page stays the caller's).
+ */
+int tdpmmu_cache_add(struct tdpmmu *t, struct tdpmmu_cache *cache,
+		     void *table)
+{
+	if (cache->nr >= TDPMMU_CACHE_CAPACITY)
+		return -ENOSPC;
+	tdpmmu_stat_add(t, pages, 1);
+	cache->tables[cache->nr++] = table;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tdpmmu_cache_add);
+
+/**
  * tdpmmu_cache_drain() - give every cached page back to the front-end
  * @t: the instance the pages were allocated for
  * @cache: the cache

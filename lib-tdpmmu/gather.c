@@ -10,6 +10,7 @@
 #include <linux/export.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
+#include <linux/string.h>
 
 /**
  * tdpmmu_gather_init() - start an empty gather
@@ -23,6 +24,7 @@ void tdpmmu_gather_init(struct tdpmmu_gather *g)
 	g->tables_changed = false;
 	g->nr_free = 0;
 	INIT_LIST_HEAD(&g->free_list);
+	memset(g->leaves, 0, sizeof(g->leaves));
 }
 EXPORT_SYMBOL_GPL(tdpmmu_gather_init);
 
@@ -86,7 +88,16 @@ static void tdpmmu_free_table_rcu(struct rcu_head *head)
 void tdpmmu_gather_finish(struct tdpmmu *t, struct tdpmmu_gather *g)
 {
 	struct page *page, *next;
+	unsigned int l;
 
+	if (t->ops->account) {
+		for (l = 1; l <= TDPMMU_MAX_LEVELS; l++) {
+			if (g->leaves[l]) {
+				t->ops->account(t, g);
+				break;
+			}
+		}
+	}
 	if (g->start != g->end || g->tables_changed)
 		t->ops->flush(t, g);
 

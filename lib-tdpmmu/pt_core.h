@@ -51,6 +51,28 @@
 /* tdpmmu_<fmt>_format, what the file generates */
 #define PT_FORMAT		PT_NAME(format)
 
+/* Count @n leaves of @level installed (or removed, @n < 0) into @t and @g. */
+static inline void pt_leaves_add(struct tdpmmu *t, struct tdpmmu_gather *g,
+				 unsigned int level, long n)
+{
+	tdpmmu_stat_add(t, leaves[level], n);
+	g->leaves[level] += n;
+}
+
+/*
+ * Let the front-end set up its state for @table, about to be linked at
+ * the iterator's entry (its entries are one level down).
+ */
+static inline void pt_table_init(struct tdpmmu *t, const struct pt_iter *it,
+				 tdpmmu_pte_t *table)
+{
+	if (t->ops->table_init)
+		t->ops->table_init(t, it->root, table,
+				   round_down(it->addr,
+					      tdpmmu_level_size(it->level)),
+				   it->level - 1);
+}
+
 /*
  * Account every entry of a table that was unlinked from the tree, children
  * first, and queue the child tables for freeing.  In shared mode every
@@ -87,7 +109,7 @@ static void PT_NAME(free_subtree)(struct tdpmmu *t, tdpmmu_pte_t *table,
 		tdpmmu_gather_add_table(t, g, pt_table(old));
 	}
 	if (leaves) {
-		tdpmmu_stat_add(t, leaves[level], -leaves);
+		pt_leaves_add(t, g, level, -leaves);
 		*unmapped += leaves * size;
 		g->leaf_levels |= BIT(level);
 	}
@@ -95,13 +117,13 @@ static void PT_NAME(free_subtree)(struct tdpmmu *t, tdpmmu_pte_t *table,
 
 /* Fold an operation's local counts into the instance's, once. */
 static inline void pt_count(struct tdpmmu *t, const long *leaves, int sign,
-			    long retries)
+			    long retries, struct tdpmmu_gather *g)
 {
 	unsigned int l;
 
 	for (l = 1; l <= TDPMMU_MAX_LEVELS; l++)
 		if (leaves[l])
-			tdpmmu_stat_add(t, leaves[l], sign * leaves[l]);
+			pt_leaves_add(t, g, l, sign * leaves[l]);
 	if (retries)
 		tdpmmu_stat_add(t, retries, retries);
 }
@@ -110,6 +132,7 @@ static inline void pt_count(struct tdpmmu *t, const long *leaves, int sign,
 static int PT_NAME(link_table)(struct tdpmmu *t, struct pt_iter *it,
 			       tdpmmu_pte_t *table)
 {
+	pt_table_init(t, it, table);
 	/* A walker that does not snoop must not see the page's old bytes. */
 	pt_sync(t, table, TDPMMU_PTES_PER_TABLE);
 	if (!pt_cmpxchg(it->ptep, &it->old, pt_mk_table(table)))
@@ -150,7 +173,8 @@ static inline void pt_fill_leaves(tdpmmu_pte_t *ptep, tdpmmu_pte_t pte,
  * empty, -EINVAL if the instance allows no leaf one level down.
  */
 static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
-			       struct tdpmmu_cache *cache)
+			       struct tdpmmu_cache *cache,
+			       struct tdpmmu_gather *g)
 {
 	unsigned int level = it->level;
 	tdpmmu_pte_t *table, new, old = it->old;
@@ -168,6 +192,7 @@ static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
 		pt_sync(t, it->ptep, 1);
 		PT_NAME(flush_now)(t, it->addr, level);
 	}
+	pt_table_init(t, it, table);
 	pt_fill_leaves(table, pt_split_child(old, level, 0), level - 1,
 		       TDPMMU_PTES_PER_TABLE);
 	pt_sync(t, table, TDPMMU_PTES_PER_TABLE);
@@ -183,8 +208,8 @@ static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
 	pt_sync(t, it->ptep, 1);
 	it->old = new;
 	tdpmmu_stat_add(t, tables[level - 1], 1);
-	tdpmmu_stat_add(t, leaves[level - 1], TDPMMU_PTES_PER_TABLE);
-	tdpmmu_stat_add(t, leaves[level], -1);
+	pt_leaves_add(t, g, level - 1, TDPMMU_PTES_PER_TABLE);
+	pt_leaves_add(t, g, level, -1);
 	tdpmmu_stat_add(t, splits, 1);
 	return 0;
 }
@@ -197,7 +222,7 @@ static int PT_NAME(split_leaf)(struct tdpmmu *t, struct pt_iter *it,
  */
 static int PT_NAME(split_step)(struct tdpmmu *t, struct pt_iter *it,
 			       struct tdpmmu_cache *cache, unsigned int flags,
-			       long *retries)
+			       long *retries, struct tdpmmu_gather *g)
 {
 	int ret;
 
@@ -206,7 +231,7 @@ static int PT_NAME(split_step)(struct tdpmmu *t, struct pt_iter *it,
 	if (!cache->nr && flags & TDPMMU_NONBLOCK &&
 	    tdpmmu_cache_topup(t, cache, 1, GFP_NOWAIT | __GFP_NOWARN))
 		return -EAGAIN;
-	ret = PT_NAME(split_leaf)(t, it, cache);
+	ret = PT_NAME(split_leaf)(t, it, cache, g);
 	if (ret > 0) {
 		(*retries)++;
 		return 0;
@@ -243,7 +268,7 @@ static int PT_NAME(map)(struct tdpmmu *t, struct tdpmmu_root *root,
 				continue;
 			}
 			pt_sync(t, it.ptep, 1);
-			tdpmmu_stat_add(t, leaves[it.level], 1);
+			pt_leaves_add(t, g, it.level, 1);
 			ret = 0;
 			break;
 		}
@@ -276,7 +301,8 @@ static int PT_NAME(map)(struct tdpmmu *t, struct tdpmmu_root *root,
  */
 static u64 PT_NAME(fill_table)(struct tdpmmu *t, tdpmmu_pte_t *table,
 			       unsigned int level, u64 addr, u64 end,
-			       struct tdpmmu_leaf *leaf)
+			       struct tdpmmu_leaf *leaf,
+			       struct tdpmmu_gather *g)
 {
 	u64 size = tdpmmu_level_size(level);
 	u64 oa_delta = leaf->oa - leaf->addr;
@@ -294,7 +320,7 @@ static u64 PT_NAME(fill_table)(struct tdpmmu *t, tdpmmu_pte_t *table,
 	leaf->oa = addr + oa_delta;
 	pt_fill_leaves(table + pt_index(addr, level), pt_mk_leaf(leaf), level,
 		       n);
-	tdpmmu_stat_add(t, leaves[level], n);
+	pt_leaves_add(t, g, level, n);
 	return (u64)n * size;
 }
 
@@ -430,14 +456,16 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 		/* Fill the new table before anyone can see it. */
 		leaf.oa = oa;
 		leaf.addr = addr;
+		pt_table_init(t, &it, table);
 		filled = PT_NAME(fill_table)(t, table, it.level - 1,
-					     max(it.addr, addr), end, &leaf);
+					     max(it.addr, addr), end, &leaf,
+					     g);
 		if (filled)
 			pt_sync(t, table, TDPMMU_PTES_PER_TABLE);
 		if (PT_NAME(link_table)(t, &it, table)) {
 			if (filled) {
 				n = filled >> tdpmmu_level_shift(it.level - 1);
-				tdpmmu_stat_add(t, leaves[it.level - 1], -(s64)n);
+				pt_leaves_add(t, g, it.level - 1, -(long)n);
 				memset(table, 0, PAGE_SIZE);
 			}
 			tdpmmu_cache_return(cache, table);
@@ -453,7 +481,7 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 		pt_iter_next(&it, true);
 	}
 	rcu_read_unlock();
-	pt_count(t, leaves, 1, retries);
+	pt_count(t, leaves, 1, retries, g);
 	return ret;
 }
 
@@ -490,7 +518,7 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 		if (pt_is_leaf(it.old, it.level)) {
 			if (!covered && !(flags & TDPMMU_UNMAP_WHOLE)) {
 				ret = PT_NAME(split_step)(t, &it, cache,
-							  flags, &retries);
+							  flags, &retries, g);
 				if (ret)
 					break;
 				continue;
@@ -531,7 +559,7 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 		pt_iter_next(&it, true);
 	}
 	rcu_read_unlock();
-	pt_count(t, leaves, -1, retries);
+	pt_count(t, leaves, -1, retries, g);
 	return ret;
 }
 
@@ -581,7 +609,7 @@ static int PT_NAME(split)(struct tdpmmu *t, struct tdpmmu_root *root,
 	rcu_read_lock();
 	pt_iter_start(&it, t, root, addr, addr + size, level + 1);
 	while (!(ret = pt_iter_to_leaf(t, &it, flags, g))) {
-		ret = PT_NAME(split_step)(t, &it, cache, flags, &retries);
+		ret = PT_NAME(split_step)(t, &it, cache, flags, &retries, g);
 		if (ret)
 			break;
 	}
@@ -626,7 +654,7 @@ static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
 		lsize = tdpmmu_level_size(it.level);
 		if (it.addr < addr || it.addr + lsize > end) {
 			ret = PT_NAME(split_step)(t, &it, cache, flags,
-						  &retries);
+						  &retries, g);
 			if (ret)
 				break;
 			continue;
@@ -715,8 +743,8 @@ static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 	if (!pt_cmpxchg(it->ptep, &it->old, huge | hw))
 		goto unlock;
 	pt_sync(t, it->ptep, 1);
-	tdpmmu_stat_add(t, leaves[level - 1], -TDPMMU_PTES_PER_TABLE);
-	tdpmmu_stat_add(t, leaves[level], 1);
+	pt_leaves_add(t, g, level - 1, -TDPMMU_PTES_PER_TABLE);
+	pt_leaves_add(t, g, level, 1);
 	tdpmmu_stat_add(t, tables[level - 1], -1);
 	tdpmmu_stat_add(t, collapses, 1);
 	tdpmmu_gather_add_range(g, it->addr, size, level - 1);
@@ -759,6 +787,139 @@ static int PT_NAME(collapse)(struct tdpmmu *t, struct tdpmmu_root *root,
 	}
 	rcu_read_unlock();
 	return 0;
+}
+
+/*
+ * Install one leaf the way a page-fault handler does: split a huge leaf
+ * above it, replace a table or a leaf of the same output address at its
+ * level.  See tdpmmu_fault().
+ */
+static int PT_NAME(fault)(struct tdpmmu *t, struct tdpmmu_root *root,
+			  const struct tdpmmu_leaf *leaf, unsigned int flags,
+			  struct tdpmmu_cache *cache, u32 *linked,
+			  struct tdpmmu_gather *g)
+{
+	u64 size = tdpmmu_level_size(leaf->level), unmapped = 0;
+	tdpmmu_pte_t new = pt_mk_leaf(leaf), *table;
+	unsigned int level;
+	struct pt_iter it;
+	long retries = 0;
+	int ret = -EAGAIN;
+
+	*linked = 0;
+	rcu_read_lock();
+	pt_iter_start(&it, t, root, leaf->addr, leaf->addr + size, leaf->level);
+	while (it.valid) {
+		if (pt_frozen(it.old))
+			break;
+		if (it.level > leaf->level && pt_is_leaf(it.old, it.level)) {
+			level = it.level;
+			ret = PT_NAME(split_step)(t, &it, cache, flags, &retries,
+						  g);
+			if (ret)
+				break;
+			if (it.level < level)
+				*linked |= BIT(it.level);
+			ret = -EAGAIN;
+			continue;
+		}
+		if (it.level > leaf->level) {
+			if (!pt_present(it.old)) {
+				table = tdpmmu_cache_take(cache);
+				if (!table) {
+					ret = -ENOMEM;
+					break;
+				}
+				if (PT_NAME(link_table)(t, &it, table)) {
+					tdpmmu_cache_return(cache, table);
+					retries++;
+					continue;
+				}
+				*linked |= BIT(it.level - 1);
+			}
+			pt_iter_next(&it, true);
+			continue;
+		}
+		if (pt_is_leaf(it.old, it.level)) {
+			if (pt_leaf_oa(it.old) != leaf->oa) {
+				ret = -EEXIST;
+				break;
+			}
+			/* The same leaf: keep what hardware set in it. */
+			if ((it.old & ~PT_HW_BITS) == (new & ~PT_HW_BITS)) {
+				ret = 1;
+				break;
+			}
+			if (!pt_cmpxchg(it.ptep, &it.old,
+					new | (it.old & PT_HW_BITS))) {
+				retries++;
+				continue;
+			}
+			pt_sync(t, it.ptep, 1);
+			/* Only a permission taken away needs a flush. */
+			if (pt_leaf_prot(it.old) & ~leaf->prot)
+				tdpmmu_gather_add_range(g, it.addr, size,
+							it.level);
+			ret = 0;
+			break;
+		}
+		if (pt_present(it.old)) {
+			/* A table where the huge leaf goes: freeze, free it. */
+			if (!pt_cmpxchg(it.ptep, &it.old, PT_FROZEN)) {
+				retries++;
+				continue;
+			}
+			table = pt_table(it.old);
+			PT_NAME(free_subtree)(t, table, it.level - 1, it.addr,
+					      false, g, &unmapped);
+			tdpmmu_stat_add(t, tables[it.level - 1], -1);
+			tdpmmu_gather_add_table(t, g, table);
+			tdpmmu_gather_add_range(g, it.addr, size, it.level - 1);
+			/* The subtree is frozen before the leaf replaces it. */
+			smp_store_release(it.ptep, new);
+			pt_sync(t, it.ptep, 1);
+			pt_leaves_add(t, g, it.level, 1);
+			ret = 0;
+			break;
+		}
+		if (!pt_cmpxchg(it.ptep, &it.old, new)) {
+			retries++;
+			continue;
+		}
+		pt_sync(t, it.ptep, 1);
+		pt_leaves_add(t, g, it.level, 1);
+		ret = 0;
+		break;
+	}
+	rcu_read_unlock();
+	if (retries)
+		tdpmmu_stat_add(t, retries, retries);
+	return ret;
+}
+
+/*
+ * Lockless walk from the root to the entry that translates @addr, as a
+ * hardware walker does; see tdpmmu_walk().
+ */
+static int PT_NAME(walk)(struct tdpmmu *t, struct tdpmmu_root *root,
+			 u64 addr, tdpmmu_pte_t *entries, tdpmmu_pte_t **last)
+	__must_hold(RCU)
+{
+	tdpmmu_pte_t *table = root->table, *ptep, pte;
+	unsigned int level;
+
+	for (level = t->levels; ; level--) {
+		ptep = table + pt_index(addr, level);
+		pte = READ_ONCE(*ptep);
+		if (entries)
+			entries[level] = pte;
+		if (!pt_is_table(pte, level))
+			break;
+		table = pt_table(pte);
+	}
+	if (last)
+		*last = ptep;
+	return level;
 }
 
 static int PT_NAME(lookup)(struct tdpmmu *t, struct tdpmmu_root *root,
@@ -816,6 +977,8 @@ const struct tdpmmu_format PT_FORMAT = {
 	.clear_dirty_mask = PT_NAME(clear_dirty_mask),
 	.age = PT_NAME(age),
 	.lookup = PT_NAME(lookup),
+	.fault = PT_NAME(fault),
+	.walk = PT_NAME(walk),
 	.zap_root = PT_NAME(zap_root),
 };
 EXPORT_SYMBOL_GPL(PT_FORMAT);

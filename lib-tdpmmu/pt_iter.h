@@ -19,6 +19,7 @@
 
 /**
  * struct pt_iter - walk state
+ * @root: the root the walk started from
  * @pt_path: pt_path[l] is the table holding the level-l entries visited
  * @ptep: the current entry
  * @old: what @ptep held when it was read
@@ -36,6 +37,7 @@
  */
 struct pt_iter {
 	tdpmmu_pte_t *pt_path[TDPMMU_MAX_LEVELS + 1];
+	struct tdpmmu_root *root;
 	tdpmmu_pte_t *ptep;
 	tdpmmu_pte_t old;
 	u64 addr;
@@ -76,6 +78,7 @@ static inline void pt_iter_start(struct pt_iter *it, struct tdpmmu *t,
 				 struct tdpmmu_root *root, u64 start, u64 end,
 				 unsigned int min_level)
 {
+	it->root = root;
 	it->root_level = t->levels;
 	it->pt_path[t->levels] = root->table;
 	it->min_level = min_level;

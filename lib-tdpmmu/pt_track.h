@@ -38,7 +38,9 @@ static inline void pt_report(unsigned long *bitmap, u64 base, u64 start,
 {
 	unsigned int shift = tdpmmu_level_shift(1);
 
-	bitmap_set(bitmap, (start - base) >> shift, (end - start) >> shift);
+	if (bitmap)
+		bitmap_set(bitmap, (start - base) >> shift,
+			   (end - start) >> shift);
 }
 
 /*
@@ -95,7 +97,7 @@ static int PT_NAME(read_clear_dirty)(struct tdpmmu *t, struct tdpmmu_root *root,
 		covered = it.addr >= addr && it.addr + lsize <= end;
 		if (it.level > 1 && flags & TDPMMU_DIRTY_SPLIT) {
 			ret = PT_NAME(split_step)(t, &it, cache, flags,
-						  &retries);
+						  &retries, g);
 			if (ret)
 				break;
 			continue;

@@ -22,7 +22,8 @@
  *	split every huge leaf of the range down to 4K first, so that from
  *	the next call on dirtiness is reported per 4K page
  * @bitmap: bit i stands for the 4K page at @addr + i * 4K; the bits of
- *	dirty pages are set, no bit is cleared (the caller zeroes it)
+ *	dirty pages are set, no bit is cleared (the caller zeroes it); NULL
+ *	to only clear the dirty bits
  * @cache: pages for TDPMMU_DIRTY_SPLIT, or NULL
  * @done: out: bytes from @addr on that were gone through
  * @g: gather; gets every leaf whose dirty bit was cleared, which must be

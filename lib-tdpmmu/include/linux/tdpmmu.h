@@ -127,7 +127,10 @@ struct tdpmmu_leaf {
  * @leaf_levels: bitmask of the levels whose leaf entries changed
  * @tables_changed: a non-leaf entry changed (paging-structure caches)
  * @nr_free: number of tables on @free_list
- * @free_list: unlinked tables, freed after the flush and a grace period
+ * @free_list: unlinked tables, freed after the flush and a grace period;
+ *	the front-end may walk it (page->lru) until tdpmmu_gather_finish()
+ * @leaves: net number of leaves installed (removed, if negative) per
+ *	level; tdpmmu_ops.account sees it
  */
 struct tdpmmu_gather {
 	u64 start;
@@ -136,6 +139,7 @@ struct tdpmmu_gather {
 	bool tables_changed;
 	unsigned long nr_free;
 	struct list_head free_list;
+	long leaves[TDPMMU_MAX_LEVELS + 1];
 };
 
 /**
@@ -147,12 +151,23 @@ struct tdpmmu_gather {
  * @free_table: free a page from @alloc_table; may run in RCU callback
  *	(softirq) context
  * @flush: invalidate the translations @g describes in every TLB and
- *	paging-structure cache; returns only once that is done
+ *	paging-structure cache; returns only once that is done.  Called
+ *	with the instance's lock held as the operation held it
+ * @table_init: optional: a table from @alloc_table is about to be linked
+ *	below @root, its first entry translating @addr, its entries at
+ *	@level; called before every attempt to publish it, so the front-end
+ *	can set up what it keeps per table (page->private)
+ * @account: optional: called by tdpmmu_gather_finish(), before @flush,
+ *	when @g->leaves counts a change, so the front-end can keep its own
+ *	per-level statistics exact
  */
 struct tdpmmu_ops {
 	void *(*alloc_table)(struct tdpmmu *t, gfp_t gfp);
 	void (*free_table)(struct tdpmmu *t, void *table);
 	void (*flush)(struct tdpmmu *t, const struct tdpmmu_gather *g);
+	void (*table_init)(struct tdpmmu *t, struct tdpmmu_root *root,
+			   void *table, u64 addr, unsigned int level);
+	void (*account)(struct tdpmmu *t, const struct tdpmmu_gather *g);
 };
 
 /**
@@ -182,6 +197,8 @@ struct tdpmmu_ops {
  * @clear_dirty_mask: see tdpmmu_clear_dirty_mask()
  * @age: see tdpmmu_age()
  * @lookup: see tdpmmu_lookup()
+ * @fault: see tdpmmu_fault()
+ * @walk: see tdpmmu_walk()
  * @zap_root: unlink everything below a root (exclusive use of the root)
  */
 struct tdpmmu_format {
@@ -226,6 +243,12 @@ struct tdpmmu_format {
 		   u64 size, unsigned int flags, u64 *young);
 	int (*lookup)(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		      struct tdpmmu_leaf *leaf);
+	int (*fault)(struct tdpmmu *t, struct tdpmmu_root *root,
+		     const struct tdpmmu_leaf *leaf, unsigned int flags,
+		     struct tdpmmu_cache *cache, u32 *linked,
+		     struct tdpmmu_gather *g);
+	int (*walk)(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		    tdpmmu_pte_t *entries, tdpmmu_pte_t **last);
 	void (*zap_root)(struct tdpmmu *t, struct tdpmmu_root *root,
 			 struct tdpmmu_gather *g);
 };
@@ -366,6 +389,8 @@ void tdpmmu_root_invalidate(struct tdpmmu *t, struct tdpmmu_root *root);
 
 int tdpmmu_cache_topup(struct tdpmmu *t, struct tdpmmu_cache *cache,
 		       unsigned int min, gfp_t gfp);
+int tdpmmu_cache_add(struct tdpmmu *t, struct tdpmmu_cache *cache,
+		     void *table);
 void tdpmmu_cache_drain(struct tdpmmu *t, struct tdpmmu_cache *cache);
 
 void tdpmmu_gather_init(struct tdpmmu_gather *g);
@@ -397,6 +422,12 @@ int tdpmmu_collapse(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		    struct tdpmmu_gather *g);
 int tdpmmu_lookup(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		  struct tdpmmu_leaf *leaf);
+int tdpmmu_fault(struct tdpmmu *t, struct tdpmmu_root *root,
+		 const struct tdpmmu_leaf *leaf, unsigned int flags,
+		 struct tdpmmu_cache *cache, u32 *linked,
+		 struct tdpmmu_gather *g);
+int tdpmmu_walk(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
+		tdpmmu_pte_t *entries, tdpmmu_pte_t **last);
 int tdpmmu_read_clear_dirty(struct tdpmmu *t, struct tdpmmu_root *root,
 			    u64 addr, u64 size, unsigned int flags,
 			    unsigned long *bitmap, struct tdpmmu_cache *cache,

@@ -47,6 +47,9 @@ static inline struct page *virt_to_page(const void *va)
 	return (struct page *)((char *)va + PAGE_SIZE);
 }
 
+#define page_private(page)		((page)->private)
+#define set_page_private(page, v)	((page)->private = (v))
+
 static inline void *page_address(const struct page *page)
 {
 	return (char *)page - PAGE_SIZE;

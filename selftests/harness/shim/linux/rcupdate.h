@@ -6,7 +6,18 @@
 #ifndef _SHIM_LINUX_RCUPDATE_H
 #define _SHIM_LINUX_RCUPDATE_H
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <urcu.h>
+
+#define rcu_read_lock_held()	rcu_read_ongoing()
+/* A misused lockless walk fails the test instead of warning. */
+#define RCU_LOCKDEP_WARN(c, s) do {				\
+	if (c) {						\
+		fprintf(stderr, "RCU_LOCKDEP_WARN: %s\n", s);	\
+		abort();					\
+	}							\
+} while (0)
 
 #ifdef __SANITIZE_THREAD__
 void __tsan_acquire(void *addr);
