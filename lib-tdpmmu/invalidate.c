@@ -10,7 +10,7 @@
  * store overwrites one existing piece: it needs no memory and cannot fail.
  *
  * Ordering (see Documentation/core-api/tdpmmu.rst):
- *  - begin publishes its pieces under @lock before the front-end zaps,
+ *  - begin publishes its pieces under @tree_lock before the front-end zaps,
  *    with its own lock held for write; a fault checks and installs with
  *    that lock held for read, so it either installs before the zap (which
  *    removes it) or checks after it (and sees the range in flight).
@@ -40,7 +40,13 @@ void tdpmmu_inval_init(struct tdpmmu_inval *iv)
 	unsigned int i;
 
 	mutex_init(&iv->lock);
-	mt_init_flags(&iv->in_flight, MT_FLAGS_LOCK_EXTERN | MT_FLAGS_USE_RCU);
+	spin_lock_init(&iv->tree_lock);
+	/*
+	 * Not in RCU mode: a fault reads the tree holding @tree_lock, and a
+	 * change takes it only to store what @lock's holder preallocated,
+	 * so nodes are replaced in place and freed while no reader is in.
+	 */
+	mt_init_flags(&iv->in_flight, MT_FLAGS_LOCK_EXTERN);
 	mt_set_external_lock(&iv->in_flight, &iv->lock);
 	iv->seq = 0;
 	for (i = 0; i < TDPMMU_INVAL_HISTORY; i++)
@@ -65,16 +71,29 @@ void tdpmmu_inval_destroy(struct tdpmmu_inval *iv)
 }
 EXPORT_SYMBOL_GPL(tdpmmu_inval_destroy);
 
-/* Store @count over [@first, @last], which is one piece or a gap. */
-static int inval_store(struct ma_state *mas, u64 first, u64 last,
-		       unsigned long count, gfp_t gfp)
+/*
+ * Store @count over [@first, @last], which is one piece or a gap: the
+ * nodes are allocated first, then stored under @tree_lock.
+ */
+static int inval_store(struct tdpmmu_inval *iv, struct ma_state *mas,
+		       u64 first, u64 last, unsigned long count, gfp_t gfp)
 {
+	void *entry = count ? xa_mk_value(count) : NULL;
+
 	mas_set_range(mas, first, last);
-	if (!count && !mas_store_gfp(mas, NULL, gfp))
-		return 0;
-	/* A count of 0 overwrites the piece in place: no memory needed. */
-	mas_set_range(mas, first, last);
-	return mas_store_gfp(mas, xa_mk_value(count), gfp);
+	if (mas_preallocate(mas, entry, gfp)) {
+		if (count)
+			return -ENOMEM;
+		/* A count of 0 overwrites the piece in place: no memory. */
+		entry = xa_mk_value(0);
+		mas_set_range(mas, first, last);
+		if (mas_preallocate(mas, entry, gfp))
+			return -ENOMEM;
+	}
+	spin_lock(&iv->tree_lock);
+	mas_store_prealloc(mas, entry);
+	spin_unlock(&iv->tree_lock);
+	return 0;
 }
 
 /*
@@ -107,7 +126,8 @@ static int inval_add(struct tdpmmu_inval *iv, u64 first, u64 last, int delta,
 		}
 		if (WARN_ON_ONCE(delta < 0 && !count))
 			count = 1;	/* an end without its begin */
-		ret = inval_store(&mas, pos, piece_last, count + delta, gfp);
+		ret = inval_store(iv, &mas, pos, piece_last, count + delta,
+				  gfp);
 		if (ret) {
 			*done = pos;
 			return ret;
@@ -210,7 +230,7 @@ EXPORT_SYMBOL_GPL(tdpmmu_inval_seq);
  * @start: first input address
  * @end: end (exclusive)
  *
- * Context: any; reads the tree under RCU.
+ * Context: any; takes a spinlock.
  * Return: true if an invalidation overlapping the range has begun and
  * not ended.
  */
@@ -220,13 +240,16 @@ bool tdpmmu_inval_in_flight(struct tdpmmu_inval *iv, u64 start, u64 end)
 	bool found = false;
 	void *entry;
 
+	/* RCU only for the tree's lockdep checks: @tree_lock excludes changes. */
 	rcu_read_lock();
+	spin_lock(&iv->tree_lock);
 	mas_for_each(&mas, entry, end - 1) {
 		if (xa_to_value(entry)) {
 			found = true;
 			break;
 		}
 	}
+	spin_unlock(&iv->tree_lock);
 	rcu_read_unlock();
 	return found;
 }

@@ -24,6 +24,7 @@
 #include <linux/atomic.h>
 #include <linux/maple_tree.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 /* Ended invalidations remembered for faults that started before them. */
@@ -44,10 +45,12 @@ struct tdpmmu_inval_ended {
 /**
  * struct tdpmmu_inval - in-flight and recently ended invalidations
  * @lock: serializes tdpmmu_inval_begin() and tdpmmu_inval_end()
+ * @tree_lock: held (inside @lock) to change @in_flight, and by faults to
+ *	read it: a fault may run in atomic context, where @lock cannot be
+ *	taken
  * @in_flight: [start, last] -> number of in-flight invalidations that
  *	cover it (xa_mk_value()); a range covered by two overlapping
  *	invalidations counts 2, so it stays in flight until both end.
- *	Read under RCU by faults.
  * @seq: number of invalidations ended so far
  * @ended: the last TDPMMU_INVAL_HISTORY ended invalidations, by seq
  * @retries_in_flight: faults that overlapped an in-flight invalidation
@@ -57,6 +60,7 @@ struct tdpmmu_inval_ended {
  */
 struct tdpmmu_inval {
 	struct mutex lock;	/* serializes begin and end */
+	spinlock_t tree_lock;	/* changes and lockless-path reads of the tree */
 	struct maple_tree in_flight;
 	unsigned long seq;
 	struct tdpmmu_inval_ended ended[TDPMMU_INVAL_HISTORY];
