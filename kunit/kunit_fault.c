@@ -208,12 +208,38 @@ static void tdpmmu_test_walk(struct kunit *test)
 	fe_destroy(test, fe);
 }
 
+/* Write-protect huge leaves only, as KVM does when dirty logging starts. */
+static void tdpmmu_test_protect_huge_only(struct kunit *test)
+{
+	struct test_fe *fe = fe_create(test, 4, BIT(2) | BIT(3));
+	struct tdpmmu_gather g;
+	u64 a, done;
+
+	KUNIT_ASSERT_EQ(test, fe_fault(fe, 0, 0, 2, RW, NULL), 0);
+	for (a = SZ_2M_ULL; a < SZ_2M_ULL + 8 * 0x1000; a += 0x1000)
+		KUNIT_ASSERT_EQ(test, fe_fault(fe, a, a, 1, RW, NULL), 0);
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	KUNIT_EXPECT_EQ(test, tdpmmu_protect(&fe->t, fe->root, 0, SZ_1G_ULL, 0,
+					     TDPMMU_PROT_WRITE,
+					     TDPMMU_HUGE_ONLY, NULL, &done, &g),
+			0);
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	KUNIT_EXPECT_EQ(test, done, SZ_1G_ULL);
+	expect_leaf(test, fe, 0x5000, 0x5000, 2, R);
+	for (a = SZ_2M_ULL; a < SZ_2M_ULL + 8 * 0x1000; a += 0x1000)
+		expect_leaf(test, fe, a, a, 1, RW);
+	fe_destroy(test, fe);
+}
+
 static struct kunit_case tdpmmu_fault_cases[] = {
 	KUNIT_CASE(tdpmmu_test_fault_leaf),
 	KUNIT_CASE(tdpmmu_test_fault_split),
 	KUNIT_CASE(tdpmmu_test_fault_replace_table),
 	KUNIT_CASE(tdpmmu_test_fault_errors),
 	KUNIT_CASE(tdpmmu_test_walk),
+	KUNIT_CASE(tdpmmu_test_protect_huge_only),
 	{}
 };
 

@@ -241,7 +241,9 @@ EXPORT_SYMBOL_GPL(tdpmmu_split);
  * @set: TDPMMU_PROT_* bits to grant
  * @clear: TDPMMU_PROT_* bits to take away (e.g. TDPMMU_PROT_WRITE to
  *	write-protect); disjoint from @set
- * @flags: TDPMMU_YIELD, TDPMMU_EXCLUSIVE
+ * @flags: TDPMMU_YIELD, TDPMMU_EXCLUSIVE, TDPMMU_HUGE_ONLY (leave 4K
+ *	leaves as they are: KVM write-protects only huge pages when dirty
+ *	logging starts with every page reported dirty)
  * @cache: pages to split a huge leaf the range covers only in part (e.g.
  *	write-protect one 4K page inside a 2M leaf), or NULL to stop there
  *	with -EBUSY
@@ -260,7 +262,8 @@ int tdpmmu_protect(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 		   struct tdpmmu_gather *g)
 {
 	*done = 0;
-	if (!tdpmmu_flags_ok(t, flags, TDPMMU_YIELD | TDPMMU_EXCLUSIVE) ||
+	if (!tdpmmu_flags_ok(t, flags, TDPMMU_YIELD | TDPMMU_EXCLUSIVE |
+			     TDPMMU_HUGE_ONLY) ||
 	    !tdpmmu_range_ok(t, addr, size) || !(set | clear) ||
 	    (set | clear) & ~TDPMMU_PROT_MASK || set & clear)
 		return -EINVAL;

@@ -82,8 +82,12 @@ static void tdpmmu_free_table_rcu(struct rcu_head *head)
  * @t: the instance
  * @g: the gather; empty again on return
  *
- * Calls the front-end's flush once if any translation changed, then
- * queues every unlinked table to be freed after a grace period.
+ * Calls the front-end's account hook if leaves were counted and its
+ * flush once if any translation changed, then queues every unlinked table
+ * to be freed after a grace period.  A front-end that flushes the range
+ * itself later (as KVM does after a batch of masked dirty clears) may drop
+ * a gather that has no table on its free list and no leaves counted
+ * instead of finishing it.
  */
 void tdpmmu_gather_finish(struct tdpmmu *t, struct tdpmmu_gather *g)
 {

@@ -649,7 +649,9 @@ static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
 	int ret;
 
 	rcu_read_lock();
-	pt_iter_start(&it, t, root, addr, end, 1);
+	/* Huge leaves only: the walk does not go into tables of 4K leaves. */
+	pt_iter_start(&it, t, root, addr, end,
+		      flags & TDPMMU_HUGE_ONLY ? 2 : 1);
 	while (!(ret = pt_iter_to_leaf(t, &it, flags, g))) {
 		lsize = tdpmmu_level_size(it.level);
 		if (it.addr < addr || it.addr + lsize > end) {

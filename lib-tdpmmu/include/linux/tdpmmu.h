@@ -74,6 +74,8 @@ typedef u64 tdpmmu_pte_t;
 #define TDPMMU_DIRTY_WRPROT	BIT(8)
 /* age: only test, clear nothing, stop at the first young leaf. */
 #define TDPMMU_AGE_TEST_ONLY	BIT(9)
+/* protect: leaves above level 1 only; tables of 4K leaves are not entered. */
+#define TDPMMU_HUGE_ONLY	BIT(10)
 
 /**
  * tdpmmu_level_shift() - log2 of the size an entry at @level maps
