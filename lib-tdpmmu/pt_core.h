@@ -142,6 +142,24 @@ static int PT_NAME(link_table)(struct tdpmmu *t, struct pt_iter *it,
 	return 0;
 }
 
+/*
+ * Link a table from @cache at the iterator's empty entry.  Returns 0,
+ * -ENOMEM if @cache is empty, 1 if the entry changed first (look again).
+ */
+static int PT_NAME(link_from_cache)(struct tdpmmu *t, struct pt_iter *it,
+				    struct tdpmmu_cache *cache)
+{
+	tdpmmu_pte_t *table = tdpmmu_cache_take(cache);
+
+	if (!table)
+		return -ENOMEM;
+	if (PT_NAME(link_table)(t, it, table)) {
+		tdpmmu_cache_return(cache, table);
+		return 1;
+	}
+	return 0;
+}
+
 /* Flush one entry's translation now (break-before-make). */
 static void PT_NAME(flush_now)(struct tdpmmu *t, u64 addr, unsigned int level)
 {
@@ -246,9 +264,8 @@ static int PT_NAME(map)(struct tdpmmu *t, struct tdpmmu_root *root,
 			struct tdpmmu_cache *cache, struct tdpmmu_gather *g)
 {
 	tdpmmu_pte_t new = pt_mk_leaf(leaf);
-	tdpmmu_pte_t *table;
 	struct pt_iter it;
-	int ret = -EAGAIN;
+	int ret = -EAGAIN, r;
 
 	rcu_read_lock();
 	pt_iter_start(&it, t, root, leaf->addr,
@@ -277,13 +294,12 @@ static int PT_NAME(map)(struct tdpmmu *t, struct tdpmmu_root *root,
 			break;
 		}
 		if (!pt_present(it.old)) {
-			table = tdpmmu_cache_take(cache);
-			if (!table) {
-				ret = -ENOMEM;
+			r = PT_NAME(link_from_cache)(t, &it, cache);
+			if (r < 0) {
+				ret = r;
 				break;
 			}
-			if (PT_NAME(link_table)(t, &it, table)) {
-				tdpmmu_cache_return(cache, table);
+			if (r) {
 				tdpmmu_stat_add(t, retries, 1);
 				continue;
 			}
@@ -806,7 +822,7 @@ static int PT_NAME(fault)(struct tdpmmu *t, struct tdpmmu_root *root,
 	unsigned int level;
 	struct pt_iter it;
 	long retries = 0;
-	int ret = -EAGAIN;
+	int ret = -EAGAIN, r;
 
 	*linked = 0;
 	rcu_read_lock();
@@ -827,13 +843,12 @@ static int PT_NAME(fault)(struct tdpmmu *t, struct tdpmmu_root *root,
 		}
 		if (it.level > leaf->level) {
 			if (!pt_present(it.old)) {
-				table = tdpmmu_cache_take(cache);
-				if (!table) {
-					ret = -ENOMEM;
+				r = PT_NAME(link_from_cache)(t, &it, cache);
+				if (r < 0) {
+					ret = r;
 					break;
 				}
-				if (PT_NAME(link_table)(t, &it, table)) {
-					tdpmmu_cache_return(cache, table);
+				if (r) {
 					retries++;
 					continue;
 				}
