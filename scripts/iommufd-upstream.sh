@@ -2,35 +2,24 @@
 # iommufd-upstream.sh: the kernel's own tools/testing/selftests/iommu suite
 # (iommufd, iommufd_fail_nth) in an x86_64 QEMU guest, on our kernel (the
 # one kunit-x86 built) and on the stock kernel: the pristine base tree with
-# the same config minus the project's options, built here on first use in
-# $CACHE/build-x86_64-stock.  Debian's copy of the suite is built with
-# scripts/hooks/0005 so that it compiles against 6.12.
+# the same config minus the project's options (scripts/stock-kernel.sh
+# builds it on first use in $CACHE/build-x86_64-stock).  Debian's copy of
+# the suite is built with scripts/hooks/0005 so that it compiles against
+# 6.12.
 # Result lines to $TAP (step.sh): per binary, ours against stock; a test
 # that passes on stock and fails on ours is a "not ok" line of its own.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${CACHE:?}
 ours=$cache/build-x86_64
-stock=$cache/build-x86_64-stock
 work=$cache/iommufd-upstream
 src=$("$root/scripts/graft.sh" | tail -n 1)
-base=$(CACHE=$cache "$root/scripts/kernel-tree.sh")
 mkdir -p "$work/include/linux"
 
 "$root/scripts/x86-kernel.sh" iommufd-upstream CONFIG_IOMMUFD_TEST "$ours"
 
 # The stock kernel: same options, none of ours.
-grep -vE 'TDPMMU|IOPF_S2' "$root/kunit/x86_64.kunitconfig" >"$work/stock.kunitconfig"
-if [[ ! -f $stock/arch/x86/boot/bzImage ]] ||
-   ! cmp -s "$work/stock.kunitconfig" "$stock/.stock.kunitconfig"; then
-	echo "# building the stock kernel in $stock (once, about 10 minutes)" >&2
-	(cd "$base" && "${PYTHON:-python3}" tools/testing/kunit/kunit.py config \
-		--kunitconfig="$work/stock.kunitconfig" --build_dir="$stock" \
-		--arch x86_64 --make_options "CC=ccache gcc")
-	CCACHE_BASEDIR=$base make -C "$base" ARCH=x86_64 O="$stock" \
-		CC="ccache gcc" -j"$(nproc)" bzImage
-	cp "$work/stock.kunitconfig" "$stock/.stock.kunitconfig"
-fi
+stock=$("$root/scripts/stock-kernel.sh")
 
 # The suite, against the uAPI of the kernels under test (the same for both:
 # the project adds to it only).
