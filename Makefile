@@ -14,10 +14,12 @@ step_lint      := scripts/lint.sh
 step_vtd-dma   := scripts/vtd-dma.sh
 step_iommufd-iopf := scripts/iommufd-iopf.sh
 step_iommufd-upstream := scripts/iommufd-upstream.sh
-STEPS       := harness kunit-um kunit-x86 vtd-dma iommufd-iopf iommufd-upstream lint
+step_kvm-selftests := scripts/kvm-selftests.sh
+STEPS       := harness kunit-um kunit-x86 vtd-dma iommufd-iopf iommufd-upstream \
+	       kvm-selftests lint
 # bench-smoke joins CHECK_STEPS when it lands.
 CHECK_STEPS := harness kunit-um lint
-RUN_STEPS   := kunit-x86 vtd-dma iommufd-iopf iommufd-upstream
+RUN_STEPS   := kunit-x86 vtd-dma iommufd-iopf iommufd-upstream kvm-selftests
 
 # Run every step even if one fails, then print one numbered TAP stream.
 run_steps = $(foreach s,$(1),scripts/step.sh $(s) $(step_$(s)) || true;)
@@ -44,23 +46,25 @@ run:
 ## vtd-dma     real DMA (virtio-blk) through QEMU's VT-d on lib/tdpmmu tables, 4 IOMMU set-ups
 ## iommufd-iopf  fault-driven HWPT kselftests (selftests/iommufd-iopf) in an x86_64 guest
 ## iommufd-upstream  tools/testing/selftests/iommu on our kernel and on stock 6.12 (same config)
+## kvm-selftests  KVM's MMU selftests on KVM on lib/tdpmmu and on stock 6.12 (table in the log)
 ## lint        checkpatch --strict and kernel-doc on every project C file
 $(STEPS):
 	@$(call run_steps,$@) scripts/summarize.sh $@
 
-## bench       results/bench.json, results/bench.txt, results/bench.png (iopf rows from the x86_64 guest)
+## bench       results/bench.json, results/bench.txt, results/bench.png (iopf and kvm rows from the x86_64 guest)
 bench:
 	@mkdir -p results
 	@src=$$(scripts/graft.sh | tail -n 1) && \
 		$(MAKE) -C selftests/harness KSRC="$$src" BENCH_JSON=$(CURDIR)/results/bench.json bench
 	@if [[ -f $(CACHE)/build-x86_64/arch/x86/boot/bzImage ]]; then \
 		scripts/step.sh iommufd-iopf scripts/iommufd-iopf.sh || true; \
+		scripts/kvm-bench.sh || rm -f $(CACHE)/results/kvm-bench.jsonl; \
 	else \
-		echo "bench: no x86_64 kernel yet (make kunit-x86): no iopf rows" >&2; \
-		rm -f $(CACHE)/results/iopf-bench.jsonl; \
+		echo "bench: no x86_64 kernel yet (make kunit-x86): no iopf or kvm rows" >&2; \
+		rm -f $(CACHE)/results/iopf-bench.jsonl $(CACHE)/results/kvm-bench.jsonl; \
 	fi
 	@$(PYTHON) scripts/bench-report.py results/bench.json \
-		$(wildcard $(CACHE)/results/iopf-bench.jsonl)
+		$(wildcard $(CACHE)/results/iopf-bench.jsonl $(CACHE)/results/kvm-bench.jsonl)
 
 ## tree        print the pristine base tree (extracting Debian's linux-source-6.12 once)
 tree:
