@@ -871,9 +871,13 @@ static int kt_split(struct kvm *kvm, struct kvm_mmu_page *root, gfn_t start,
 			continue;
 		if (r != -ENOMEM)
 			break;
-		if (!tdpmmu_cache_topup(t, &cache, TDPMMU_CACHE_CAPACITY,
-					GFP_NOWAIT | __GFP_ACCOUNT |
-					__GFP_NOWARN))
+		/*
+		 * One page per huge leaf: eager splitting on clear-dirty-log
+		 * splits 64 pages at a time, and pages left in the cache are
+		 * freed at the end of each call.
+		 */
+		if (!tdpmmu_cache_topup(t, &cache, 1, GFP_NOWAIT |
+					__GFP_ACCOUNT | __GFP_NOWARN))
 			continue;
 		if (shared)
 			read_unlock(&kvm->mmu_lock);
