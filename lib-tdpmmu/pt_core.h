@@ -916,50 +916,46 @@ static int PT_NAME(fault)(struct tdpmmu *t, struct tdpmmu_root *root,
 
 /*
  * Lockless walk from the root to the entry that translates @addr, as a
- * hardware walker does; see tdpmmu_walk().
+ * hardware walker does: down through tables only, never sideways.  See
+ * tdpmmu_walk().
  */
 static int PT_NAME(walk)(struct tdpmmu *t, struct tdpmmu_root *root,
 			 u64 addr, tdpmmu_pte_t *entries, tdpmmu_pte_t **last)
 	__must_hold(RCU)
 {
-	tdpmmu_pte_t *table = root->table, *ptep, pte;
-	unsigned int level;
+	struct pt_iter it;
 
-	for (level = t->levels; ; level--) {
-		ptep = table + pt_index(addr, level);
-		pte = READ_ONCE(*ptep);
+	pt_iter_start(&it, t, root, addr, addr + 1, 1);
+	for (;;) {
 		if (entries)
-			entries[level] = pte;
-		if (!pt_is_table(pte, level))
+			entries[it.level] = it.old;
+		if (!pt_is_table(it.old, it.level))
 			break;
-		table = pt_table(pte);
+		pt_iter_next(&it, true);
 	}
 	if (last)
-		*last = ptep;
-	return level;
+		*last = it.ptep;
+	return it.level;
 }
 
 static int PT_NAME(lookup)(struct tdpmmu *t, struct tdpmmu_root *root,
 			   u64 addr, struct tdpmmu_leaf *leaf)
 {
-	struct pt_iter it;
-	int ret = -ENOENT;
+	tdpmmu_pte_t entries[TDPMMU_MAX_LEVELS + 1], pte;
+	unsigned int level;
 
 	rcu_read_lock();
-	pt_iter_start(&it, t, root, addr, addr + 1, 1);
-	/* Down through tables only: the walk never steps sideways here. */
-	while (pt_is_table(it.old, it.level))
-		pt_iter_next(&it, true);
-	if (pt_is_leaf(it.old, it.level)) {
-		leaf->level = it.level;
-		leaf->addr = it.addr;
-		leaf->oa = pt_leaf_oa(it.old);
-		leaf->prot = pt_leaf_prot(it.old);
-		leaf->fmt_bits = pt_leaf_fmt_bits(it.old);
-		ret = 0;
-	}
+	level = PT_NAME(walk)(t, root, addr, entries, NULL);
 	rcu_read_unlock();
-	return ret;
+	pte = entries[level];
+	if (!pt_is_leaf(pte, level))
+		return -ENOENT;
+	leaf->level = level;
+	leaf->addr = round_down(addr, tdpmmu_level_size(level));
+	leaf->oa = pt_leaf_oa(pte);
+	leaf->prot = pt_leaf_prot(pte);
+	leaf->fmt_bits = pt_leaf_fmt_bits(pte);
+	return 0;
 }
 
 static void PT_NAME(zap_root)(struct tdpmmu *t, struct tdpmmu_root *root,
