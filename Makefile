@@ -51,6 +51,12 @@ run:
 $(STEPS):
 	@$(call run_steps,$@) scripts/summarize.sh $@
 
+## fuzz        the differential fuzzer (libFuzzer) for FUZZ_SECONDS (600); crashes in selftests/harness/build/fuzz-run
+.PHONY: fuzz
+fuzz:
+	@src=$$(scripts/graft.sh | tail -n 1) && \
+		$(MAKE) -C selftests/harness KSRC="$$src" FUZZ_SECONDS=$(or $(FUZZ_SECONDS),600) fuzz
+
 ## bench       results/bench.json, results/bench.txt, results/bench.png (iopf and kvm rows from the x86_64 guest)
 bench:
 	@mkdir -p results

@@ -7,6 +7,7 @@
 #include <linux/gfp.h>
 #include <linux/maple_tree.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -475,6 +476,11 @@ static u64 ref_delta(struct maple_tree *mt, u64 addr, bool *present)
 	return entry ? ((xa_to_value(entry) - REF_BIAS) << 12) : 0;
 }
 
+/* make run raises it to 10^6 on the kernel command line. */
+static unsigned long random_ops = 100000;
+module_param(random_ops, ulong, 0444);
+MODULE_PARM_DESC(random_ops, "operations of tdpmmu_core.tdpmmu_test_random");
+
 static void tdpmmu_test_random(struct kunit *test)
 {
 	const u64 window = 4 * SZ_1G_ULL;
@@ -493,7 +499,7 @@ static void tdpmmu_test_random(struct kunit *test)
 
 	mt_init(&mt);
 	prandom_seed_state(&rnd, 42);
-	for (ops = 0; ops < 100000; ops++) {
+	for (ops = 0; ops < random_ops; ops++) {
 		u32 r = prandom_u32_state(&rnd);
 
 		addr = (prandom_u32_state(&rnd) % (window >> 12)) << 12;

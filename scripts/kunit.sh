@@ -8,7 +8,9 @@ arch=$1
 case $arch in
 um)     name=kunit-um;  cfg=$root/kunit/um.kunitconfig;     extra=() ;;
 x86_64) name=kunit-x86; cfg=$root/kunit/x86_64.kunitconfig
-	extra=(--arch x86_64 --qemu_config "$root/scripts/qemu_x86_64_iommu.py") ;;
+	# make run: the random differential test at 10^6 operations.
+	extra=(--arch x86_64 --qemu_config "$root/scripts/qemu_x86_64_iommu.py"
+	       --kernel_args tdpmmu_test.random_ops=1000000 --timeout 1200) ;;
 *) echo "usage: $0 um|x86_64" >&2; exit 2 ;;
 esac
 json=$CACHE/$name.json

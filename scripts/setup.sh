@@ -7,4 +7,4 @@ apt-get update
 apt-get install -y --no-install-recommends \
 	build-essential bc bison flex libelf-dev libssl-dev ccache git rsync cpio \
 	python3 python3-matplotlib qemu-system-x86 qemu-system-data liburcu-dev sparse \
-	linux-source-6.12 xz-utils
+	linux-source-6.12 xz-utils clang

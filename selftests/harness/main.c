@@ -34,9 +34,21 @@ void shim_register_suite(struct kunit_suite *suite)
 void *kunit_kzalloc(struct kunit *test, size_t size, gfp_t gfp)
 {
 	void *p = calloc(1, size);
+	void **allocs;
 
-	if (p && test->nr_allocs < 64)
-		test->allocs[test->nr_allocs++] = p;
+	if (!p)
+		return NULL;
+	/* Grown a power of two at a time: freed when the case ends. */
+	if (!(test->nr_allocs & (test->nr_allocs - 1))) {
+		allocs = realloc(test->allocs, sizeof(*allocs) *
+				 (test->nr_allocs ? 2 * test->nr_allocs : 1));
+		if (!allocs) {
+			free(p);
+			return NULL;
+		}
+		test->allocs = allocs;
+	}
+	test->allocs[test->nr_allocs++] = p;
 	return p;
 }
 
@@ -131,6 +143,7 @@ int main(int argc, char **argv)
 				c->run_case(&test);
 			for (j = 0; j < test.nr_allocs; j++)
 				free(test.allocs[j]);
+			free(test.allocs);
 			n++;
 			failed += test.failed;
 			printf("%sok %d %s\n", test.failed ? "not " : "", n, name);

@@ -17,7 +17,7 @@ struct kunit {
 	const char *name;
 	bool failed;
 	jmp_buf bail;
-	void *allocs[64];
+	void **allocs;		/* kunit_kzalloc()'s, freed after the case */
 	int nr_allocs;
 };
 
@@ -78,6 +78,10 @@ void shim_kunit_fail(struct kunit *test, bool assert, const char *file,
 #define KUNIT_EXPECT_LT(t, a, b)	__SHIM_CMP(t, false, a, <, b, "")
 #define KUNIT_ASSERT_LT(t, a, b)	__SHIM_CMP(t, true, a, <, b, "")
 #define KUNIT_EXPECT_GT(t, a, b)	__SHIM_CMP(t, false, a, >, b, "")
+#define KUNIT_EXPECT_GE(t, a, b)	__SHIM_CMP(t, false, a, >=, b, "")
+#define KUNIT_ASSERT_GE(t, a, b)	__SHIM_CMP(t, true, a, >=, b, "")
+#define KUNIT_EXPECT_LE(t, a, b)	__SHIM_CMP(t, false, a, <=, b, "")
+#define KUNIT_EXPECT_NULL(t, p)		__SHIM_CMP(t, false, !!(p), ==, 0, "")
 #define KUNIT_ASSERT_GT(t, a, b)	__SHIM_CMP(t, true, a, >, b, "")
 #define KUNIT_EXPECT_TRUE(t, c)		__SHIM_CMP(t, false, !!(c), ==, 1, "")
 #define KUNIT_ASSERT_TRUE(t, c)		__SHIM_CMP(t, true, !!(c), ==, 1, "")

@@ -22,6 +22,9 @@ struct shim_atomic64 {
 #define ATOMIC_INIT(i)		{ (i) }
 #define atomic_read(a)		__atomic_load_n(&(a)->counter, __ATOMIC_RELAXED)
 #define atomic_set(a, i)	__atomic_store_n(&(a)->counter, i, __ATOMIC_RELAXED)
+#define atomic_read_acquire(a)	__atomic_load_n(&(a)->counter, __ATOMIC_ACQUIRE)
+#define atomic_set_release(a, i) \
+	__atomic_store_n(&(a)->counter, i, __ATOMIC_RELEASE)
 #define atomic_add(i, a)	\
 	((void)__atomic_add_fetch(&(a)->counter, i, __ATOMIC_RELAXED))
 #define atomic_sub(i, a)	\
