@@ -11,6 +11,7 @@
 #include <linux/types.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
+#include <linux/fault-inject.h>
 #include <linux/rcupdate.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,8 @@ static inline void *page_address(const struct page *page)
 
 static inline unsigned long get_zeroed_page(gfp_t gfp)
 {
-	void *p = aligned_alloc(PAGE_SIZE, 2 * PAGE_SIZE);
+	void *p = shim_should_fail() ? NULL :
+		  aligned_alloc(PAGE_SIZE, 2 * PAGE_SIZE);
 
 	if (!p)
 		return 0;

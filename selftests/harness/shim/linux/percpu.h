@@ -11,6 +11,7 @@
 #define _SHIM_LINUX_PERCPU_H
 
 #include <linux/compiler.h>
+#include <linux/fault-inject.h>
 #include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,11 +45,20 @@ static inline void *shim_alloc_percpu(size_t size)
 {
 	void *p;
 
-	if (size > SHIM_PERCPU_STRIDE ||
+	if (size > SHIM_PERCPU_STRIDE || shim_should_fail() ||
 	    posix_memalign(&p, 64, SHIM_NR_CPUS * SHIM_PERCPU_STRIDE))
 		return NULL;
 	memset(p, 0, SHIM_NR_CPUS * SHIM_PERCPU_STRIDE);
+	__atomic_add_fetch(&shim_percpu_allocated, 1, __ATOMIC_RELAXED);
 	return p;
+}
+
+static inline void shim_free_percpu(void *p)
+{
+	if (p)
+		__atomic_sub_fetch(&shim_percpu_allocated, 1,
+				   __ATOMIC_RELAXED);
+	free(p);
 }
 
 static inline void *shim_per_cpu(const void *p, int cpu)
@@ -58,7 +68,7 @@ static inline void *shim_per_cpu(const void *p, int cpu)
 
 #define alloc_percpu(type)	\
 	((typeof(type) *)shim_alloc_percpu(sizeof(type)))
-#define free_percpu(p)		free(p)
+#define free_percpu(p)		shim_free_percpu(p)
 #define per_cpu_ptr(p, cpu)	((typeof(p))shim_per_cpu(p, cpu))
 static inline unsigned int *shim_first_cpu(unsigned int *cpu)
 {
