@@ -476,10 +476,32 @@ static u64 ref_delta(struct maple_tree *mt, u64 addr, bool *present)
 	return entry ? ((xa_to_value(entry) - REF_BIAS) << 12) : 0;
 }
 
-/* make run raises it to 10^6 on the kernel command line. */
+/*
+ * One run per seed; make run asks for 10 runs of 10^5 operations (a KUnit
+ * case gets 300 s, which 10^6 operations do not fit in under TCG).
+ */
 static unsigned long random_ops = 100000;
 module_param(random_ops, ulong, 0444);
-MODULE_PARM_DESC(random_ops, "operations of tdpmmu_core.tdpmmu_test_random");
+MODULE_PARM_DESC(random_ops, "operations per run of tdpmmu_test_random");
+static unsigned int random_runs = 1;
+module_param(random_runs, uint, 0444);
+MODULE_PARM_DESC(random_runs, "runs (seeds 42, 43, ...) of tdpmmu_test_random");
+
+static const unsigned int random_seeds[] = {
+	42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57,
+};
+
+static const void *random_gen_params(const void *prev, char *desc)
+{
+	const unsigned int *seed = prev ? (const unsigned int *)prev + 1 :
+					  random_seeds;
+
+	if (seed - random_seeds >= min_t(unsigned int, random_runs,
+					 ARRAY_SIZE(random_seeds)))
+		return NULL;
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "seed %u", *seed);
+	return seed;
+}
 
 static void tdpmmu_test_random(struct kunit *test)
 {
@@ -498,7 +520,7 @@ static void tdpmmu_test_random(struct kunit *test)
 	MA_STATE(mas, &mt, 0, 0);
 
 	mt_init(&mt);
-	prandom_seed_state(&rnd, 42);
+	prandom_seed_state(&rnd, *(const unsigned int *)test->param_value);
 	for (ops = 0; ops < random_ops; ops++) {
 		u32 r = prandom_u32_state(&rnd);
 
@@ -618,7 +640,8 @@ static struct kunit_case tdpmmu_core_cases[] = {
 	KUNIT_CASE(tdpmmu_test_race),
 	KUNIT_CASE(tdpmmu_test_stress),
 	KUNIT_CASE(tdpmmu_test_owned_race),
-	KUNIT_CASE_SLOW(tdpmmu_test_random),
+	KUNIT_CASE_PARAM_ATTR(tdpmmu_test_random, random_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
 };
 

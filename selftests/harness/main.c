@@ -103,6 +103,18 @@ struct task_struct *kthread_run(int (*fn)(void *), void *data,
 	return (struct task_struct *)st;
 }
 
+/* Run one case (or one parameter of it); free what it allocated. */
+static void run_one(struct kunit_case *c, struct kunit *test)
+{
+	int j;
+
+	if (!setjmp(test->bail))
+		c->run_case(test);
+	for (j = 0; j < test->nr_allocs; j++)
+		free(test->allocs[j]);
+	free(test->allocs);
+}
+
 int main(int argc, char **argv)
 {
 	const char *filters[16] = { "*" };
@@ -126,7 +138,6 @@ int main(int argc, char **argv)
 
 		for (c = suites[i]->test_cases; c->run_case; c++) {
 			struct kunit test = { .name = c->name };
-			int j;
 
 			snprintf(name, sizeof(name), "%s.%s", suites[i]->name,
 				 c->name);
@@ -139,11 +150,26 @@ int main(int argc, char **argv)
 				printf("%s\n", name);
 				continue;
 			}
-			if (!setjmp(test.bail))
-				c->run_case(&test);
-			for (j = 0; j < test.nr_allocs; j++)
-				free(test.allocs[j]);
-			free(test.allocs);
+			if (!c->generate_params) {
+				run_one(c, &test);
+			} else {
+				/* Every parameter; the case fails if one does. */
+				const void *param = NULL;
+				char desc[KUNIT_PARAM_DESC_SIZE];
+				bool any = false;
+
+				while ((param = c->generate_params(param,
+								   desc))) {
+					struct kunit t = { .name = c->name,
+							   .param_value = param };
+
+					run_one(c, &t);
+					printf("    # %s: %sok %s\n", c->name,
+					       t.failed ? "not " : "", desc);
+					any |= t.failed;
+				}
+				test.failed = any;
+			}
 			n++;
 			failed += test.failed;
 			printf("%sok %d %s\n", test.failed ? "not " : "", n, name);

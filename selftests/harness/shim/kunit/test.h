@@ -13,8 +13,11 @@
 #include <setjmp.h>
 #include <stdio.h>
 
+#define KUNIT_PARAM_DESC_SIZE	128
+
 struct kunit {
 	const char *name;
+	const void *param_value;
 	bool failed;
 	jmp_buf bail;
 	void **allocs;		/* kunit_kzalloc()'s, freed after the case */
@@ -24,6 +27,7 @@ struct kunit {
 struct kunit_case {
 	void (*run_case)(struct kunit *test);
 	const char *name;
+	const void *(*generate_params)(const void *prev, char *desc);
 	bool slow;
 };
 
@@ -34,6 +38,9 @@ struct kunit_suite {
 
 #define KUNIT_CASE(f)		{ .run_case = f, .name = #f }
 #define KUNIT_CASE_SLOW(f)	{ .run_case = f, .name = #f, .slow = true }
+/* Attributes are the kernel's business; here a parameterized case is slow. */
+#define KUNIT_CASE_PARAM_ATTR(f, gen, attr)				\
+	{ .run_case = f, .name = #f, .generate_params = gen, .slow = true }
 
 void shim_register_suite(struct kunit_suite *suite);
 #define kunit_test_suite(s)						\
