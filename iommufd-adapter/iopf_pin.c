@@ -149,13 +149,24 @@ static int s2_pin_map(struct iommufd_s2 *s2, struct iommufd_s2_pin *p)
 	return rc;
 }
 
+/* IOAS mappings cover [@iova, @last]; iova_rwsem held. */
+static bool s2_pin_covered(struct io_pagetable *iopt, unsigned long iova,
+			   unsigned long last)
+{
+	struct iopt_area_contig_iter iter;
+	struct iopt_area *area;
+
+	iopt_for_each_contig_area(&iter, area, iopt, iova, last)
+		;
+	return iopt_area_contig_done(&iter);
+}
+
 static int s2_pin_add(struct iommufd_s2 *s2, unsigned long iova,
 		      unsigned long last)
 {
 	unsigned long npages = (last - iova + 1) >> PAGE_SHIFT;
 	struct io_pagetable *iopt = s2->iopt;
 	struct iommufd_s2_pin *p;
-	struct iopt_area *area;
 	unsigned long index = iova;
 	int rc;
 
@@ -165,26 +176,25 @@ static int s2_pin_add(struct iommufd_s2 *s2, unsigned long iova,
 	p->iova = iova;
 	p->last = last;
 	p->writable = true;
-	p->pages = kvcalloc(npages, sizeof(*p->pages),
-			    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!p->pages) {
-		kfree(p);
-		return -ENOMEM;
-	}
 
 	down_write(&iopt->iova_rwsem);
 	mutex_lock(&s2->ranges_lock);
-	area = iopt_area_iter_first(iopt, iova, iova);
+	/* Checked before anything is sized by the range. */
 	rc = -ENOENT;
-	if (!area || !area->pages)
+	if (!s2_pin_covered(iopt, iova, last))
 		goto out_unlock;
-	p->mm = area->pages->source_mm;
+	p->mm = iopt_area_iter_first(iopt, iova, iova)->pages->source_mm;
 	mmgrab(p->mm);
 	rc = -EEXIST;
 	if (mt_find(&s2->pinned, &index, last))
 		goto out_free;
 	rc = s2_pin_charge(p, npages);
 	if (rc)
+		goto out_free;
+	rc = -ENOMEM;
+	p->pages = kvcalloc(npages, sizeof(*p->pages),
+			    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!p->pages)
 		goto out_free;
 	rc = s2_pin_pages(iopt, p);
 	if (rc)
@@ -212,10 +222,7 @@ out_free:
 out_unlock:
 	mutex_unlock(&s2->ranges_lock);
 	up_write(&iopt->iova_rwsem);
-	if (p) {
-		kvfree(p->pages);
-		kfree(p);
-	}
+	kfree(p);
 	return rc;
 }
 
@@ -238,7 +245,7 @@ void iommufd_s2_unpin(struct iommufd_s2 *s2, unsigned long first,
 		index = first;
 		p = mt_find(&s2->pinned, &index, last);
 		if (p) {
-			mtree_erase(&s2->pinned, p->iova);
+			iommufd_s2_mt_erase(&s2->pinned, p->iova, p->last);
 			/* Under the lock: a new pin of the range maps after. */
 			iommufd_s2_zap(s2, p->iova, p->last - p->iova + 1, true);
 		}

@@ -50,6 +50,7 @@
 #include "iommufd_private.h"
 #include "iopf_s2.h"
 #include "iopf_s2_priv.h"
+#include "mock_tdpmmu.h"
 
 /* Present neighbours mapped along with a fault: a power of two, <= 64. */
 static unsigned int iopf_window = 16;
@@ -204,7 +205,7 @@ static void iommufd_s2_drop_ranges(struct iommufd_s2 *s2, unsigned long first,
 		index = first;
 		r = mt_find(&s2->ranges, &index, last);
 		if (r)
-			mtree_erase(&s2->ranges, r->iova);
+			iommufd_s2_mt_erase(&s2->ranges, r->iova, r->last);
 		mutex_unlock(&s2->ranges_lock);
 		if (!r)
 			return;
@@ -538,6 +539,9 @@ static int iommufd_s2_iopf_handler(struct iopf_group *group)
 	might_sleep();
 	if (!iommufd_s2_resolve(hwpt->s2, group, true))
 		return 0;
+	/* IOMMUFD_TEST: fault injection in the raising task reaches it. */
+	if (iommufd_mock_iopf_sync(group))
+		return iommufd_s2_resolve(hwpt->s2, group, false);
 	INIT_WORK(&group->work, iommufd_s2_fault_work);
 	queue_work(hwpt->s2->wq, &group->work);
 	return 0;

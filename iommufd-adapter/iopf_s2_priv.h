@@ -5,6 +5,8 @@
 #ifndef __IOMMUFD_IOPF_S2_PRIV_H
 #define __IOMMUFD_IOPF_S2_PRIV_H
 
+#include <linux/bug.h>
+#include <linux/gfp.h>
 #include <linux/iommu_tdpmmu.h>
 #include <linux/maple_tree.h>
 #include <linux/mmu_notifier.h>
@@ -50,6 +52,19 @@ struct iommufd_s2_range {
 	unsigned long last;
 	unsigned long uva;
 };
+
+/*
+ * Erase the entry stored at [@first, @last] of @mt.  An RCU maple tree
+ * allocates nodes to erase, and mtree_erase() leaves the entry in place
+ * when that fails; a caller about to free the entry cannot have that.
+ */
+static inline void iommufd_s2_mt_erase(struct maple_tree *mt,
+				       unsigned long first,
+				       unsigned long last)
+{
+	WARN_ON_ONCE(mtree_store_range(mt, first, last, NULL,
+				       GFP_KERNEL | __GFP_NOFAIL));
+}
 
 int iommufd_s2_zap(struct iommufd_s2 *s2, u64 iova, u64 size, bool block);
 int iommufd_s2_zap_unpinned(struct iommufd_s2 *s2, unsigned long first,

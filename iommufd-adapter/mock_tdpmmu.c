@@ -5,7 +5,8 @@
  * but the test ops below, which read it the way the IOMMU would.
  *
  * IOMMU_TEST_OP_TRIGGER_IOPF_WAIT raises a page request for a mock device
- * (no PASID) and waits for the response the fault path sends back;
+ * (no PASID) and waits for the response the fault path sends back
+ * (MOCK_IOPF_WAIT_SYNC: resolved in the caller's task, for fail-nth);
  * IOMMU_TEST_OP_MD_TDP_LOOKUP reports the leaf behind an IOVA;
  * IOMMU_TEST_OP_MD_CHECK_MAP works on these domains too.
  */
@@ -196,6 +197,7 @@ static const struct iommu_domain_ops mock_tdp_ops = {
 /* Page requests raised by TRIGGER_IOPF_WAIT: grpid -> waiter. */
 struct mock_iopf_waiter {
 	struct completion done;
+	bool sync;
 	u32 code;
 };
 
@@ -218,6 +220,30 @@ void iommufd_mock_iopf_response(const struct iommu_page_response *msg)
 	xa_unlock(&mock_iopf_waiters);
 }
 
+/**
+ * iommufd_mock_iopf_sync() - resolve a page request where it was raised
+ * @group: the group iopf_s2.c's fault handler got
+ *
+ * True for a request raised by TRIGGER_IOPF_WAIT with MOCK_IOPF_WAIT_SYNC:
+ * the handler then resolves it in the raising task instead of on its
+ * workqueue, so that fault injection in that task (fail-nth) reaches the
+ * allocations of the fault path.  The handler runs inside the raise, in
+ * the waiter's task, so the waiter is there.
+ */
+bool iommufd_mock_iopf_sync(struct iopf_group *group)
+{
+	struct mock_iopf_waiter *w;
+	bool sync;
+
+	if (group->attach_handle->domain->ops != &mock_tdp_ops)
+		return false;
+	xa_lock(&mock_iopf_waiters);
+	w = xa_load(&mock_iopf_waiters, group->last_fault.fault.prm.grpid);
+	sync = w && w->sync;
+	xa_unlock(&mock_iopf_waiters);
+	return sync;
+}
+
 static int mock_iopf_wait(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd,
 			  mock_trigger_iopf_t trigger)
 {
@@ -228,7 +254,7 @@ static int mock_iopf_wait(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd,
 	u32 grpid;
 	int rc;
 
-	if (cmd->trigger_iopf_wait.__reserved)
+	if (cmd->trigger_iopf_wait.flags & ~MOCK_IOPF_WAIT_SYNC)
 		return -EOPNOTSUPP;
 	if (cmd->trigger_iopf_wait.perm & ~(IOMMU_PGFAULT_PERM_READ |
 					    IOMMU_PGFAULT_PERM_WRITE |
@@ -236,6 +262,7 @@ static int mock_iopf_wait(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd,
 					    IOMMU_PGFAULT_PERM_PRIV))
 		return -EINVAL;
 	init_completion(&w.done);
+	w.sync = cmd->trigger_iopf_wait.flags & MOCK_IOPF_WAIT_SYNC;
 	rc = xa_alloc(&mock_iopf_waiters, &grpid, &w,
 		      XA_LIMIT(MOCK_IOPF_GRPID_FIRST, MOCK_IOPF_GRPID_LAST),
 		      GFP_KERNEL);

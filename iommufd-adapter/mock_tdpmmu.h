@@ -12,6 +12,7 @@
 struct device;
 struct iommu_domain;
 struct iommu_page_response;
+struct iopf_group;
 struct iommu_test_cmd;
 struct iommu_user_data;
 struct iommufd_ucmd;
@@ -45,6 +46,16 @@ static inline int iommufd_mock_tdp_test(struct iommufd_ucmd *ucmd,
 					mock_trigger_iopf_t trigger)
 {
 	return -ENOIOCTLCMD;
+}
+#endif
+
+/* Called by iopf_s2.c, built without IOMMUFD_TEST too. */
+#if IS_ENABLED(CONFIG_IOMMUFD_IOPF_S2) && IS_ENABLED(CONFIG_IOMMUFD_TEST)
+bool iommufd_mock_iopf_sync(struct iopf_group *group);
+#else
+static inline bool iommufd_mock_iopf_sync(struct iopf_group *group)
+{
+	return false;
 }
 #endif
 

@@ -100,15 +100,18 @@ static inline int destroy(int fd, __u32 id)
 	return ioctl(fd, IOMMU_DESTROY, &cmd);
 }
 
-/* Raise a page request; the response code, or -errno of the ioctl. */
-static inline int iopf(int fd, __u32 idev, __u64 iova, __u32 perm,
-		       __u64 *ns)
+/*
+ * Raise a page request; the response code, or -errno of the ioctl.
+ * MOCK_IOPF_WAIT_SYNC in @flags: resolved in this task (fail-nth).
+ */
+static inline int iopf_flags(int fd, __u32 idev, __u64 iova, __u32 perm,
+			     __u32 flags, __u64 *ns)
 {
 	struct iommu_test_cmd cmd = {
 		.size = sizeof(cmd),
 		.op = IOMMU_TEST_OP_TRIGGER_IOPF_WAIT,
 		.trigger_iopf_wait = { .dev_id = idev, .perm = perm,
-				       .addr = iova },
+				       .addr = iova, .flags = flags },
 	};
 
 	if (ioctl(fd, IOMMU_TEST_CMD, &cmd))
@@ -116,6 +119,12 @@ static inline int iopf(int fd, __u32 idev, __u64 iova, __u32 perm,
 	if (ns)
 		*ns = cmd.trigger_iopf_wait.out_ns;
 	return cmd.trigger_iopf_wait.out_code;
+}
+
+static inline int iopf(int fd, __u32 idev, __u64 iova, __u32 perm,
+		       __u64 *ns)
+{
+	return iopf_flags(fd, idev, iova, perm, 0, ns);
 }
 
 struct leaf {
