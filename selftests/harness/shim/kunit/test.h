@@ -24,10 +24,18 @@ struct kunit {
 	int nr_allocs;
 };
 
+enum kunit_speed { KUNIT_SPEED_UNSET, KUNIT_SPEED_VERY_SLOW,
+		   KUNIT_SPEED_SLOW, KUNIT_SPEED_NORMAL };
+
+struct kunit_attributes {
+	enum kunit_speed speed;
+};
+
 struct kunit_case {
 	void (*run_case)(struct kunit *test);
 	const char *name;
 	const void *(*generate_params)(const void *prev, char *desc);
+	struct kunit_attributes attr;
 	bool slow;
 };
 
@@ -38,9 +46,9 @@ struct kunit_suite {
 
 #define KUNIT_CASE(f)		{ .run_case = f, .name = #f }
 #define KUNIT_CASE_SLOW(f)	{ .run_case = f, .name = #f, .slow = true }
-/* Attributes are the kernel's business; here a parameterized case is slow. */
-#define KUNIT_CASE_PARAM_ATTR(f, gen, attr)				\
-	{ .run_case = f, .name = #f, .generate_params = gen, .slow = true }
+#define KUNIT_CASE_PARAM_ATTR(f, gen, attributes)			\
+	{ .run_case = f, .name = #f, .generate_params = gen,		\
+	  .attr = attributes, .slow = true }
 
 void shim_register_suite(struct kunit_suite *suite);
 #define kunit_test_suite(s)						\
