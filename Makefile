@@ -51,6 +51,11 @@ run:
 $(STEPS):
 	@$(call run_steps,$@) scripts/summarize.sh $@
 
+## check-debug  KUnit under debug kernels: lockdep and KASAN (UML), KCSAN (x86_64 SMP, QEMU); slow, not in check
+.PHONY: check-debug
+check-debug:
+	@scripts/check-debug.sh
+
 ## fuzz        the differential fuzzer (libFuzzer) for FUZZ_SECONDS (600); crashes in selftests/harness/build/fuzz-run
 .PHONY: fuzz
 fuzz:
