@@ -25,14 +25,9 @@ result() {   # result TOOL FILE OUTPUT RC
 	fi >>"$TAP"
 }
 for f in $files; do
-	# libFuzzer fixes the names and the signature of the fuzzer's entry
-	# points (LLVMFuzzerTestOneInput(const uint8_t *, size_t)).
-	ignore=()
-	[[ $f == selftests/harness/fuzz/fuzz.c ]] &&
-		ignore=(--ignore CAMELCASE,PREFER_KERNEL_TYPES)
 	rc=0
 	out=$("$src/scripts/checkpatch.pl" --no-tree --strict --terse --no-summary \
-		--show-types "${ignore[@]}" -f "$f" 2>&1) || rc=$?
+		--show-types -f "$f" 2>&1) || rc=$?
 	result checkpatch "$f" "$out" "$rc"
 	rc=0
 	out=$("$src/scripts/kernel-doc" -none "$f" 2>&1) || rc=$?

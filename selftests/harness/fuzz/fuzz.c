@@ -1279,14 +1279,23 @@ static const struct {
 	{ "root/bad args", do_root },
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/*
+ * libFuzzer's entry points, LLVMFuzzerInitialize() and
+ * LLVMFuzzerTestOneInput(): their names are libFuzzer's, given here as
+ * the symbols of functions named in kernel style.
+ */
+int fz_init(int *argc, char ***argv) __asm__("LLVMFuzzerInitialize");
+int fz_one_input(const u8 *data, size_t size)
+	__asm__("LLVMFuzzerTestOneInput");
+
+int fz_init(int *argc, char ***argv)
 {
 	rcu_register_thread();
 	maple_tree_init();
 	return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fz_one_input(const u8 *data, size_t size)
 {
 	struct fz_op op;
 	size_t i;
