@@ -32,96 +32,102 @@ static bool fn_hit(struct test_fe *fe)
 	return hit;
 }
 
-/* Translations of [@addr, @addr + @size) to @oa.., every @step bytes. */
-static void fn_expect(struct kunit *test, struct test_fe *fe, u64 addr,
-		      u64 size, u64 oa, u32 prot, u64 step)
+/*
+ * For n = 0, 1, ...: run @step on a fresh instance of @fmt (4 levels, 2M
+ * and 1G leaves); @step sets up, arms the n-th allocation to fail
+ * (fn_arm()), runs the operation, checks it and returns fn_hit().  The
+ * instance is then emptied and destroyed, which checks that every table
+ * page came back.  Stops at the first run the failure did not reach and
+ * returns its n: the number of failures injected.
+ */
+static unsigned int fn_sweep(struct kunit *test,
+			     const struct tdpmmu_format *fmt,
+			     bool (*step)(struct kunit *test,
+					  struct test_fe *fe, unsigned int n))
 {
-	struct tdpmmu_leaf leaf;
-	u64 off;
+	struct test_fe *fe;
+	unsigned int n;
+	bool hit;
+	u64 done;
 
-	for (off = 0; off < size; off += step) {
-		if (tdpmmu_lookup(&fe->t, fe->root, addr + off, &leaf) ||
-		    leaf.oa + (addr + off - leaf.addr) != oa + off ||
-		    leaf.prot != prot) {
-			KUNIT_FAIL(test, "addr %llx: wrong translation",
-				   addr + off);
-			return;
-		}
+	for (n = 0; ; n++) {
+		fe = fe_create_fmt(test, fmt, 4, BIT(2) | BIT(3));
+		hit = step(test, fe, n);
+		KUNIT_EXPECT_EQ(test, fe_unmap(fe, 0, 4 * SZ_1G_ULL,
+					       TDPMMU_UNMAP_TABLES, &done), 0);
+		fe_destroy(test, fe);
+		if (!hit)
+			return n;
 	}
 }
 
-static void fn_teardown(struct kunit *test, struct test_fe *fe)
+/* A 1G leaf at 1G, and an empty cache: what a split must allocate. */
+static void fn_map_1g(struct kunit *test, struct test_fe *fe, u64 oa)
 {
-	u64 done;
-
-	KUNIT_EXPECT_EQ(test, fe_unmap(fe, 0, 4 * SZ_1G_ULL,
-				       TDPMMU_UNMAP_TABLES, &done), 0);
-	fe_destroy(test, fe);
+	KUNIT_ASSERT_EQ(test, fe_map(fe, SZ_1G_ULL, oa, 3, RW), 0);
+	tdpmmu_cache_drain(&fe->t, &fe->cache);
 }
 
 /* map_range allocating as it goes: a prefix is mapped, nothing after. */
-static void tdpmmu_test_fail_nth_map_range(struct kunit *test)
+static bool fn_map_range(struct kunit *test, struct test_fe *fe,
+			 unsigned int n)
 {
 	const u64 addr = SZ_1G_ULL - SZ_2M_ULL - 2 * SZ_4K_ULL;
 	const u64 size = SZ_1G_ULL + 2 * SZ_2M_ULL + 3 * SZ_4K_ULL;
 	const u64 oa = addr + 3 * SZ_1G_ULL;
-	struct test_fe *fe;
-	unsigned int n;
 	u64 mapped;
 	bool hit;
 	int ret;
 
-	for (n = 0; ; n++) {
-		fe = fe_create(test, 4, BIT(2) | BIT(3));
-		fn_arm(fe, n);
-		ret = fe_map_range(fe, addr, oa, size, RW, &mapped);
-		hit = fn_hit(fe);
-		KUNIT_EXPECT_EQ(test, ret, hit ? -ENOMEM : 0);
-		KUNIT_EXPECT_EQ(test, mapped & (SZ_4K_ULL - 1), 0);
-		fn_expect(test, fe, addr, mapped, oa, RW, SZ_4K_ULL);
-		if (mapped < size)
-			expect_none(test, fe, addr + mapped);
-		fn_teardown(test, fe);
-		if (!hit)
-			break;
-	}
+	fn_arm(fe, n);
+	ret = fe_map_range(fe, addr, oa, size, RW, &mapped);
+	hit = fn_hit(fe);
+	KUNIT_EXPECT_EQ(test, ret, hit ? -ENOMEM : 0);
+	KUNIT_EXPECT_EQ(test, mapped & (SZ_4K_ULL - 1), 0);
+	expect_range(test, fe, addr, mapped, oa, RW);
+	if (mapped < size)
+		expect_none(test, fe, addr + mapped);
+	return hit;
+}
+
+static void tdpmmu_test_fail_nth_map_range(struct kunit *test)
+{
+	unsigned int n = fn_sweep(test, &tdpmmu_mock_format, fn_map_range);
+
 	kunit_info(test, "%u allocations failed in turn\n", n);
 	KUNIT_EXPECT_GE(test, n, 4);
 }
 
 /* One 4K leaf in an empty table: three tables from the cache. */
-static void tdpmmu_test_fail_nth_map(struct kunit *test)
+static bool fn_map(struct kunit *test, struct test_fe *fe, unsigned int n)
 {
-	struct tdpmmu_gather g;
 	struct tdpmmu_leaf leaf = { .addr = 5 * SZ_4K_ULL, .oa = SZ_1G_ULL,
 				    .level = 1, .prot = RW };
-	struct test_fe *fe;
-	unsigned int n;
+	struct tdpmmu_gather g;
 	bool hit;
 	int ret;
 
-	for (n = 0; ; n++) {
-		fe = fe_create(test, 4, BIT(2) | BIT(3));
-		fn_arm(fe, n);
-		ret = tdpmmu_cache_topup(&fe->t, &fe->cache, 3, GFP_KERNEL);
-		hit = fn_hit(fe);
-		KUNIT_EXPECT_EQ(test, ret, hit ? -ENOMEM : 0);
-		KUNIT_EXPECT_EQ(test, fe->cache.nr, hit ? n : 3);
-		tdpmmu_gather_init(&g);
-		read_lock(&fe->lock);
-		ret = tdpmmu_map(&fe->t, fe->root, &leaf, &fe->cache, &g);
-		read_unlock(&fe->lock);
-		tdpmmu_gather_finish(&fe->t, &g);
-		KUNIT_EXPECT_EQ(test, ret, hit ? -ENOMEM : 0);
-		if (hit)
-			expect_none(test, fe, leaf.addr);
-		else
-			expect_leaf(test, fe, leaf.addr, leaf.oa, 1, RW);
-		fn_teardown(test, fe);
-		if (!hit)
-			break;
-	}
-	KUNIT_EXPECT_EQ(test, n, 3);
+	fn_arm(fe, n);
+	ret = tdpmmu_cache_topup(&fe->t, &fe->cache, 3, GFP_KERNEL);
+	hit = fn_hit(fe);
+	KUNIT_EXPECT_EQ(test, ret, hit ? -ENOMEM : 0);
+	KUNIT_EXPECT_EQ(test, fe->cache.nr, hit ? n : 3);
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	ret = tdpmmu_map(&fe->t, fe->root, &leaf, &fe->cache, &g);
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	KUNIT_EXPECT_EQ(test, ret, hit ? -ENOMEM : 0);
+	if (hit)
+		expect_none(test, fe, leaf.addr);
+	else
+		expect_leaf(test, fe, leaf.addr, leaf.oa, 1, RW);
+	return hit;
+}
+
+static void tdpmmu_test_fail_nth_map(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, fn_sweep(test, &tdpmmu_mock_format, fn_map), 3);
 }
 
 /*
@@ -129,211 +135,196 @@ static void tdpmmu_test_fail_nth_map(struct kunit *test)
  * pages for 1G->2M->4K come from GFP_NOWAIT inside the call.  A failure
  * leaves the split as far as it got, which translates the same.
  */
-static void tdpmmu_test_fail_nth_fault(struct kunit *test)
+static bool fn_fault(struct kunit *test, struct test_fe *fe, unsigned int n)
 {
 	const u64 base = SZ_1G_ULL, oa = 3 * SZ_1G_ULL, at = 5 * SZ_4K_ULL;
 	struct tdpmmu_leaf leaf = { .addr = base + at, .oa = oa + at,
 				    .level = 1, .prot = TDPMMU_PROT_READ };
 	struct tdpmmu_gather g;
-	struct test_fe *fe;
-	unsigned int n;
 	u32 linked;
 	bool hit;
 	int ret;
 
-	for (n = 0; ; n++) {
-		fe = fe_create(test, 4, BIT(2) | BIT(3));
-		KUNIT_ASSERT_EQ(test, fe_map(fe, base, oa, 3, RW), 0);
-		tdpmmu_cache_drain(&fe->t, &fe->cache);
-		fn_arm(fe, n);
-		tdpmmu_gather_init(&g);
-		read_lock(&fe->lock);
-		ret = tdpmmu_fault(&fe->t, fe->root, &leaf, TDPMMU_NONBLOCK,
-				   &fe->cache, &linked, &g);
-		read_unlock(&fe->lock);
-		tdpmmu_gather_finish(&fe->t, &g);
-		hit = fn_hit(fe);
-		KUNIT_EXPECT_EQ(test, ret, hit ? -EAGAIN : 0);
-		KUNIT_EXPECT_EQ(test, fe_stat(fe, splits), min(n, 2U));
-		if (hit)
-			fn_expect(test, fe, base, 8 * SZ_4K_ULL, oa, RW,
-				  SZ_4K_ULL);
-		else
-			expect_leaf(test, fe, leaf.addr, leaf.oa, 1,
-				    TDPMMU_PROT_READ);
-		fn_expect(test, fe, base + at + SZ_4K_ULL, SZ_2M_ULL,
-			  oa + at + SZ_4K_ULL, RW, SZ_4K_ULL);
-		fn_expect(test, fe, base + SZ_2M_ULL, SZ_1G_ULL - SZ_2M_ULL,
+	fn_map_1g(test, fe, oa);
+	fn_arm(fe, n);
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	ret = tdpmmu_fault(&fe->t, fe->root, &leaf, TDPMMU_NONBLOCK,
+			   &fe->cache, &linked, &g);
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	hit = fn_hit(fe);
+	KUNIT_EXPECT_EQ(test, ret, hit ? -EAGAIN : 0);
+	KUNIT_EXPECT_EQ(test, fe_stat(fe, splits), min(n, 2U));
+	if (hit)
+		expect_range(test, fe, base, 8 * SZ_4K_ULL, oa, RW);
+	else
+		expect_leaf(test, fe, leaf.addr, leaf.oa, 1, TDPMMU_PROT_READ);
+	expect_range(test, fe, base + at + SZ_4K_ULL, SZ_2M_ULL,
+		     oa + at + SZ_4K_ULL, RW);
+	expect_range_step(test, fe, base + SZ_2M_ULL, SZ_1G_ULL - SZ_2M_ULL,
 			  oa + SZ_2M_ULL, RW, SZ_2M_ULL);
-		fn_teardown(test, fe);
-		if (!hit)
-			break;
-	}
-	KUNIT_EXPECT_EQ(test, n, 2);
+	return hit;
+}
+
+static void tdpmmu_test_fail_nth_fault(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, fn_sweep(test, &tdpmmu_mock_format, fn_fault),
+			2);
 }
 
 /*
  * Eager split of 1 GiB to 4K, the cache refilled outside the lock: every
- * one of its 513 allocations failed in turn.  No translation changes.
+ * one of its allocations failed in turn.  No translation changes.
  */
-static void tdpmmu_test_fail_nth_split(struct kunit *test)
+static bool fn_split(struct kunit *test, struct test_fe *fe, unsigned int n)
 {
 	const u64 base = SZ_1G_ULL, oa = 3 * SZ_1G_ULL;
-	struct test_fe *fe;
-	unsigned int n;
 	bool hit;
 	int ret;
 
-	for (n = 0; ; n++) {
-		fe = fe_create(test, 4, BIT(2) | BIT(3));
-		KUNIT_ASSERT_EQ(test, fe_map(fe, base, oa, 3, RW), 0);
-		tdpmmu_cache_drain(&fe->t, &fe->cache);
-		fn_arm(fe, n);
-		ret = fe_split_all(fe, &fe->cache, base, SZ_1G_ULL, 1, 0);
-		hit = fn_hit(fe);
-		KUNIT_EXPECT_EQ(test, ret, hit ? -ENOMEM : 0);
-		KUNIT_EXPECT_LE(test, fe_stat(fe, splits), n);
-		fn_expect(test, fe, base, SZ_1G_ULL, oa, RW,
+	fn_map_1g(test, fe, oa);
+	fn_arm(fe, n);
+	ret = fe_split_all(fe, &fe->cache, base, SZ_1G_ULL, 1, 0);
+	hit = fn_hit(fe);
+	KUNIT_EXPECT_EQ(test, ret, hit ? -ENOMEM : 0);
+	KUNIT_EXPECT_LE(test, fe_stat(fe, splits), n);
+	expect_range_step(test, fe, base, SZ_1G_ULL, oa, RW,
 			  SZ_2M_ULL + SZ_4K_ULL);
-		fn_teardown(test, fe);
-		if (!hit)
-			break;
-	}
+	return hit;
+}
+
+static void tdpmmu_test_fail_nth_split(struct kunit *test)
+{
+	unsigned int n = fn_sweep(test, &tdpmmu_mock_format, fn_split);
+
 	kunit_info(test, "%u allocations failed in turn\n", n);
 	/* 513 pages split it; the last refill allocates up to 15 more. */
 	KUNIT_EXPECT_GE(test, n, 513);
 }
 
 /* A non-blocking partial unmap splits with GFP_NOWAIT pages. */
-static void tdpmmu_test_fail_nth_unmap(struct kunit *test)
+static bool fn_unmap(struct kunit *test, struct test_fe *fe, unsigned int n)
 {
 	const u64 base = SZ_1G_ULL, oa = 3 * SZ_1G_ULL, at = 7 * SZ_4K_ULL;
-	struct test_fe *fe;
-	unsigned int n;
 	u64 unmapped;
 	bool hit;
 	int ret;
 
-	for (n = 0; ; n++) {
-		fe = fe_create(test, 4, BIT(2) | BIT(3));
-		KUNIT_ASSERT_EQ(test, fe_map(fe, base, oa, 3, RW), 0);
-		tdpmmu_cache_drain(&fe->t, &fe->cache);
-		fn_arm(fe, n);
-		ret = fe_unmap_cache(fe, &fe->cache, base + at, SZ_4K_ULL,
-				     TDPMMU_NONBLOCK, &unmapped);
-		hit = fn_hit(fe);
-		KUNIT_EXPECT_EQ(test, ret, hit ? -EAGAIN : 0);
-		KUNIT_EXPECT_EQ(test, unmapped, hit ? 0 : SZ_4K_ULL);
-		if (hit)
-			expect_leaf(test, fe, base + at, oa + at,
-				    n ? 2 : 3, RW);
-		else
-			expect_none(test, fe, base + at);
-		fn_expect(test, fe, base, at, oa, RW, SZ_4K_ULL);
-		fn_expect(test, fe, base + at + SZ_4K_ULL, SZ_2M_ULL,
-			  oa + at + SZ_4K_ULL, RW, SZ_4K_ULL);
-		fn_teardown(test, fe);
-		if (!hit)
-			break;
-	}
-	KUNIT_EXPECT_EQ(test, n, 2);
+	fn_map_1g(test, fe, oa);
+	fn_arm(fe, n);
+	ret = fe_unmap_cache(fe, &fe->cache, base + at, SZ_4K_ULL,
+			     TDPMMU_NONBLOCK, &unmapped);
+	hit = fn_hit(fe);
+	KUNIT_EXPECT_EQ(test, ret, hit ? -EAGAIN : 0);
+	KUNIT_EXPECT_EQ(test, unmapped, hit ? 0 : SZ_4K_ULL);
+	if (hit)
+		expect_leaf(test, fe, base + at, oa + at, n ? 2 : 3, RW);
+	else
+		expect_none(test, fe, base + at);
+	expect_range(test, fe, base, at, oa, RW);
+	expect_range(test, fe, base + at + SZ_4K_ULL, SZ_2M_ULL,
+		     oa + at + SZ_4K_ULL, RW);
+	return hit;
+}
+
+static void tdpmmu_test_fail_nth_unmap(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, fn_sweep(test, &tdpmmu_mock_format, fn_unmap),
+			2);
 }
 
 /* Write-protect 4K inside a 2M leaf: the split page from the cache. */
-static void tdpmmu_test_fail_nth_protect(struct kunit *test)
+static bool fn_protect(struct kunit *test, struct test_fe *fe,
+		       unsigned int n)
 {
 	const u64 base = SZ_2M_ULL, oa = 5 * SZ_2M_ULL, at = 9 * SZ_4K_ULL;
 	struct tdpmmu_gather g;
-	struct test_fe *fe;
-	unsigned int n;
 	u64 done;
 	bool hit;
 	int ret;
 
-	for (n = 0; ; n++) {
-		fe = fe_create(test, 4, BIT(2) | BIT(3));
-		KUNIT_ASSERT_EQ(test, fe_map(fe, base, oa, 2, RW), 0);
-		tdpmmu_cache_drain(&fe->t, &fe->cache);
-		fn_arm(fe, n);
-		tdpmmu_cache_topup(&fe->t, &fe->cache, 1, GFP_KERNEL);
-		hit = fn_hit(fe);
-		tdpmmu_gather_init(&g);
-		read_lock(&fe->lock);
-		ret = tdpmmu_protect(&fe->t, fe->root, base + at, SZ_4K_ULL, 0,
-				     TDPMMU_PROT_WRITE, 0, &fe->cache, &done,
-				     &g);
-		read_unlock(&fe->lock);
-		tdpmmu_gather_finish(&fe->t, &g);
-		KUNIT_EXPECT_EQ(test, ret, hit ? -ENOMEM : 0);
-		KUNIT_EXPECT_EQ(test, done, hit ? 0 : SZ_4K_ULL);
-		if (hit)
-			expect_leaf(test, fe, base + at, oa + at, 2, RW);
-		else
-			expect_leaf(test, fe, base + at, oa + at, 1,
-				    TDPMMU_PROT_READ);
-		fn_expect(test, fe, base, at, oa, RW, SZ_4K_ULL);
-		fn_expect(test, fe, base + at + SZ_4K_ULL,
-			  SZ_2M_ULL - at - SZ_4K_ULL, oa + at + SZ_4K_ULL, RW,
-			  SZ_4K_ULL);
-		fn_teardown(test, fe);
-		if (!hit)
-			break;
-	}
-	KUNIT_EXPECT_EQ(test, n, 1);
+	KUNIT_ASSERT_EQ(test, fe_map(fe, base, oa, 2, RW), 0);
+	tdpmmu_cache_drain(&fe->t, &fe->cache);
+	fn_arm(fe, n);
+	tdpmmu_cache_topup(&fe->t, &fe->cache, 1, GFP_KERNEL);
+	hit = fn_hit(fe);
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	ret = tdpmmu_protect(&fe->t, fe->root, base + at, SZ_4K_ULL, 0,
+			     TDPMMU_PROT_WRITE, 0, &fe->cache, &done, &g);
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	KUNIT_EXPECT_EQ(test, ret, hit ? -ENOMEM : 0);
+	KUNIT_EXPECT_EQ(test, done, hit ? 0 : SZ_4K_ULL);
+	if (hit)
+		expect_leaf(test, fe, base + at, oa + at, 2, RW);
+	else
+		expect_leaf(test, fe, base + at, oa + at, 1, TDPMMU_PROT_READ);
+	expect_range(test, fe, base, at, oa, RW);
+	expect_range(test, fe, base + at + SZ_4K_ULL,
+		     SZ_2M_ULL - at - SZ_4K_ULL, oa + at + SZ_4K_ULL, RW);
+	return hit;
+}
+
+static void tdpmmu_test_fail_nth_protect(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, fn_sweep(test, &tdpmmu_mock_format, fn_protect),
+			1);
 }
 
 /*
  * Dirty logging that splits as it reports: a failed split leaves the
  * huge leaf dirty, so the next pass reports it again.
  */
-static void tdpmmu_test_fail_nth_dirty_split(struct kunit *test)
+static bool fn_dirty_split(struct kunit *test, struct test_fe *fe,
+			   unsigned int n)
 {
 	const u64 base = SZ_2M_ULL, oa = 5 * SZ_2M_ULL;
 	unsigned long bitmap[BITS_TO_LONGS(512)];
 	struct tdpmmu_gather g;
 	struct tdpmmu_leaf leaf;
-	struct test_fe *fe;
-	unsigned int n;
 	u64 done;
 	bool hit;
 	int ret;
 
-	for (n = 0; ; n++) {
-		fe = fe_create_fmt(test, &tdpmmu_mock_ad_format, 4,
-				   BIT(2) | BIT(3));
-		KUNIT_ASSERT_EQ(test, fe_map(fe, base, oa, 2, RW), 0);
-		KUNIT_ASSERT_GE(test, fe_hw_access(fe, base, true, &leaf), 0);
-		tdpmmu_cache_drain(&fe->t, &fe->cache);
-		fn_arm(fe, n);
-		tdpmmu_cache_topup(&fe->t, &fe->cache, 1, GFP_KERNEL);
-		hit = fn_hit(fe);
+	KUNIT_ASSERT_EQ(test, fe_map(fe, base, oa, 2, RW), 0);
+	KUNIT_ASSERT_GE(test, fe_hw_access(fe, base, true, &leaf), 0);
+	tdpmmu_cache_drain(&fe->t, &fe->cache);
+	fn_arm(fe, n);
+	tdpmmu_cache_topup(&fe->t, &fe->cache, 1, GFP_KERNEL);
+	hit = fn_hit(fe);
+	bitmap_zero(bitmap, 512);
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	ret = tdpmmu_read_clear_dirty(&fe->t, fe->root, base, SZ_2M_ULL,
+				      TDPMMU_DIRTY_SPLIT, bitmap, &fe->cache,
+				      &done, &g);
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	KUNIT_EXPECT_EQ(test, ret, hit ? -ENOMEM : 0);
+	if (hit) {
+		/* Nothing reported, nothing cleared: still dirty. */
+		KUNIT_EXPECT_EQ(test, done, 0);
 		bitmap_zero(bitmap, 512);
 		tdpmmu_gather_init(&g);
 		read_lock(&fe->lock);
 		ret = tdpmmu_read_clear_dirty(&fe->t, fe->root, base,
-					      SZ_2M_ULL, TDPMMU_DIRTY_SPLIT,
-					      bitmap, &fe->cache, &done, &g);
+					      SZ_2M_ULL, 0, bitmap, NULL,
+					      &done, &g);
 		read_unlock(&fe->lock);
 		tdpmmu_gather_finish(&fe->t, &g);
-		KUNIT_EXPECT_EQ(test, ret, hit ? -ENOMEM : 0);
-		if (hit) {
-			/* Nothing reported, nothing cleared: still dirty. */
-			KUNIT_EXPECT_EQ(test, done, 0);
-			bitmap_zero(bitmap, 512);
-			read_lock(&fe->lock);
-			ret = tdpmmu_read_clear_dirty(&fe->t, fe->root, base,
-						      SZ_2M_ULL, 0, bitmap,
-						      NULL, &done, &g);
-			read_unlock(&fe->lock);
-			KUNIT_EXPECT_EQ(test, ret, 0);
-		}
-		KUNIT_EXPECT_EQ(test, find_first_zero_bit(bitmap, 512), 512);
-		expect_leaf(test, fe, base, oa, hit ? 2 : 1, RW);
-		fn_teardown(test, fe);
-		if (!hit)
-			break;
+		KUNIT_EXPECT_EQ(test, ret, 0);
 	}
-	KUNIT_EXPECT_EQ(test, n, 1);
+	KUNIT_EXPECT_EQ(test, find_first_zero_bit(bitmap, 512), 512);
+	expect_leaf(test, fe, base, oa, hit ? 2 : 1, RW);
+	return hit;
+}
+
+static void tdpmmu_test_fail_nth_dirty_split(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, fn_sweep(test, &tdpmmu_mock_ad_format,
+				       fn_dirty_split), 1);
 }
 
 /* A root's table is the first allocation of an instance. */

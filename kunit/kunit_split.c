@@ -51,24 +51,6 @@ static int fe_protect(struct test_fe *fe, u64 addr, u64 size, u32 set,
 	return ret;
 }
 
-/* Every 4K page of [addr, addr + size) maps oa + offset with @prot. */
-static void expect_range(struct kunit *test, struct test_fe *fe, u64 addr,
-			 u64 size, u64 oa, u32 prot)
-{
-	struct tdpmmu_leaf leaf;
-	u64 off;
-
-	for (off = 0; off < size; off += SZ_4K_ULL) {
-		if (tdpmmu_lookup(&fe->t, fe->root, addr + off, &leaf) ||
-		    leaf.oa + (addr + off - leaf.addr) != oa + off ||
-		    leaf.prot != prot) {
-			KUNIT_FAIL(test, "addr %llx: wrong translation",
-				   addr + off);
-			return;
-		}
-	}
-}
-
 static void tdpmmu_test_split_hitless(struct kunit *test)
 {
 	struct test_fe *fe = fe_create(test, 4, BIT(2) | BIT(3));

@@ -129,6 +129,25 @@ static void ws_walk(struct ws_arg *a, struct rnd_state *rnd)
 	}
 }
 
+/* Fill the thread's cache outside the lock; a failure is counted. */
+static bool ws_topup(struct ws_arg *a)
+{
+	if (!tdpmmu_cache_topup(&a->s->fe->t, &a->cache, TDPMMU_MAX_LEVELS,
+				GFP_KERNEL))
+		return true;
+	a->bad++;
+	return false;
+}
+
+/* Lost a race with a frozen entry: let its owner finish, try again. */
+static bool ws_again(int ret)
+{
+	if (ret != -EAGAIN)
+		return false;
+	cond_resched();
+	return true;
+}
+
 /*
  * A notifier's zap of a zap page, then a fault that maps it again at a
  * new output address: the protocol of <linux/tdpmmu_inval.h>.
@@ -141,11 +160,8 @@ static void ws_zap(struct ws_arg *a, struct rnd_state *rnd)
 	unsigned long seq;
 	int ret;
 
-	if (tdpmmu_cache_topup(&a->s->fe->t, &a->cache, TDPMMU_MAX_LEVELS,
-			       GFP_KERNEL)) {
-		a->bad++;
+	if (!ws_topup(a))
 		return;
-	}
 	if (tdpmmu_inval_begin(&a->s->iv, addr, addr + SZ_4K_ULL, true)) {
 		a->bad++;
 		return;
@@ -154,7 +170,7 @@ static void ws_zap(struct ws_arg *a, struct rnd_state *rnd)
 	do {
 		ret = fe_unmap_cache(a->s->fe, &a->cache, addr, SZ_4K_ULL, 0,
 				     &done);
-	} while (ret == -EAGAIN && (cond_resched(), true));
+	} while (ws_again(ret));
 	/* fe_unmap_cache() returned: unmapped and flushed. */
 	if (ret || done != SZ_4K_ULL)
 		a->bad++;
@@ -168,7 +184,7 @@ static void ws_zap(struct ws_arg *a, struct rnd_state *rnd)
 	do {
 		ret = fe_map_cache(a->s->fe, &a->cache, addr,
 				   ws_zap_oa(slice, g + 4), 1, RW);
-	} while (ret == -EAGAIN && (cond_resched(), true));
+	} while (ws_again(ret));
 	if (ret)
 		a->bad++;
 	atomic_set_release(&a->s->gen[slice], g + 4);
@@ -188,18 +204,15 @@ static void ws_fault(struct ws_arg *a, struct rnd_state *rnd)
 	int ret;
 
 	do {
-		if (tdpmmu_cache_topup(&a->s->fe->t, &a->cache,
-				       TDPMMU_MAX_LEVELS, GFP_KERNEL)) {
-			a->bad++;
+		if (!ws_topup(a))
 			return;
-		}
 		tdpmmu_gather_init(&g);
 		read_lock(&a->s->fe->lock);
 		ret = tdpmmu_fault(&a->s->fe->t, a->s->fe->root, &leaf, 0,
 				   &a->cache, &linked, &g);
 		read_unlock(&a->s->fe->lock);
 		tdpmmu_gather_finish(&a->s->fe->t, &g);
-	} while (ret == -EAGAIN && (cond_resched(), true));
+	} while (ws_again(ret));
 	if (ret < 0)
 		a->bad++;
 }
@@ -214,11 +227,8 @@ static void ws_protect(struct ws_arg *a, struct rnd_state *rnd)
 
 	for (i = 0; i < 2; i++) {
 		do {
-			if (tdpmmu_cache_topup(&a->s->fe->t, &a->cache,
-					       TDPMMU_MAX_LEVELS, GFP_KERNEL)) {
-				a->bad++;
+			if (!ws_topup(a))
 				return;
-			}
 			tdpmmu_gather_init(&g);
 			read_lock(&a->s->fe->lock);
 			ret = tdpmmu_protect(&a->s->fe->t, a->s->fe->root,
@@ -228,7 +238,7 @@ static void ws_protect(struct ws_arg *a, struct rnd_state *rnd)
 					     &a->cache, &done, &g);
 			read_unlock(&a->s->fe->lock);
 			tdpmmu_gather_finish(&a->s->fe->t, &g);
-		} while (ret == -EAGAIN && (cond_resched(), true));
+		} while (ws_again(ret));
 		if (ret)
 			a->bad++;
 	}

@@ -295,6 +295,34 @@ void expect_leaf(struct kunit *test, struct test_fe *fe, u64 addr, u64 oa,
 	KUNIT_EXPECT_EQ(test, leaf.prot, prot);
 }
 
+/*
+ * The pages of [@addr, @addr + @size), every @step bytes, map @oa plus
+ * their offset with @prot; fails once, at the first that does not.
+ */
+void expect_range_step(struct kunit *test, struct test_fe *fe, u64 addr,
+		       u64 size, u64 oa, u32 prot, u64 step)
+{
+	struct tdpmmu_leaf leaf;
+	u64 off;
+
+	for (off = 0; off < size; off += step) {
+		if (tdpmmu_lookup(&fe->t, fe->root, addr + off, &leaf) ||
+		    leaf.oa + (addr + off - leaf.addr) != oa + off ||
+		    leaf.prot != prot) {
+			KUNIT_FAIL(test, "addr %llx: wrong translation",
+				   addr + off);
+			return;
+		}
+	}
+}
+
+/* Every 4K page of [@addr, @addr + @size) maps @oa + offset with @prot. */
+void expect_range(struct kunit *test, struct test_fe *fe, u64 addr, u64 size,
+		  u64 oa, u32 prot)
+{
+	expect_range_step(test, fe, addr, size, oa, prot, SZ_4K_ULL);
+}
+
 void expect_none(struct kunit *test, struct test_fe *fe, u64 addr)
 {
 	struct tdpmmu_leaf leaf;

@@ -100,6 +100,10 @@ int fe_hw_access(struct test_fe *fe, u64 addr, bool write,
 		 struct tdpmmu_leaf *leaf);
 void expect_leaf(struct kunit *test, struct test_fe *fe, u64 addr, u64 oa,
 		 unsigned int level, u32 prot);
+void expect_range_step(struct kunit *test, struct test_fe *fe, u64 addr,
+		       u64 size, u64 oa, u32 prot, u64 step);
+void expect_range(struct kunit *test, struct test_fe *fe, u64 addr, u64 size,
+		  u64 oa, u32 prot);
 void expect_none(struct kunit *test, struct test_fe *fe, u64 addr);
 
 #endif /* _TDPMMU_TEST_FE_H */
