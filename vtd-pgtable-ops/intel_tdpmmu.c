@@ -335,6 +335,19 @@ phys_addr_t intel_tdp_iova_to_phys(struct dmar_domain *domain, u64 iova)
 	return leaf.oa + (iova - leaf.addr);
 }
 
+/**
+ * intel_tdp_stats_read() - the library's counters of a domain's table
+ * @domain: the domain
+ * @stats: filled in
+ *
+ * For the KUnit tests: table pages held against table pages linked.
+ */
+void intel_tdp_stats_read(struct dmar_domain *domain,
+			  struct tdpmmu_stats *stats)
+{
+	tdpmmu_stats_read(&domain->tdp->t, stats);
+}
+
 #define INTEL_TDP_DIRTY_CHUNK	(SZ_128M >> VTD_PAGE_SHIFT)
 
 /**

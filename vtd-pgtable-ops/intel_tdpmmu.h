@@ -12,6 +12,7 @@ struct dmar_domain;
 struct intel_iommu;
 struct iommu_dirty_bitmap;
 struct iommu_iotlb_gather;
+struct tdpmmu_stats;
 
 #ifdef CONFIG_INTEL_IOMMU_TDPMMU
 bool intel_tdp_use(struct dmar_domain *domain);
@@ -24,6 +25,8 @@ int intel_tdp_map(struct dmar_domain *domain, u64 iova, u64 phys, u64 size,
 size_t intel_tdp_unmap(struct dmar_domain *domain, u64 iova, size_t size,
 		       struct iommu_iotlb_gather *gather);
 phys_addr_t intel_tdp_iova_to_phys(struct dmar_domain *domain, u64 iova);
+void intel_tdp_stats_read(struct dmar_domain *domain,
+			  struct tdpmmu_stats *stats);
 int intel_tdp_read_and_clear_dirty(struct dmar_domain *domain, u64 iova,
 				   size_t size, unsigned long flags,
 				   struct iommu_dirty_bitmap *dirty);

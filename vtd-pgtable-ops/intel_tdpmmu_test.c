@@ -7,10 +7,13 @@
  * device is disturbed.
  */
 #include <kunit/test.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/iommu.h>
 #include <linux/pci.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 
 #include "iommu.h"
@@ -193,12 +196,126 @@ static void intel_tdp_test_dirty(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iommu_unmap(tt->domain, SZ_2M, SZ_2M), SZ_2M);
 }
 
+/*
+ * The value behind a fault-injection knob in debugfs: the knobs are
+ * debugfs_create_bool()/_u32() files, which keep a pointer to it in the
+ * inode.  NULL if there is no such file.
+ */
+static void *fi_knob(const char *dir, const char *name)
+{
+	struct dentry *d = debugfs_lookup(dir, NULL), *k;
+	void *val = NULL;
+
+	if (!d)
+		return NULL;
+	k = debugfs_lookup(name, d);
+	if (k) {
+		val = d_inode(k)->i_private;
+		dput(k);
+	}
+	dput(d);
+	return val;
+}
+
+/*
+ * Is every table page the library holds for @d linked into it?  Returns
+ * how many are, the root included.
+ */
+static s64 tdp_expect_no_stray_pages(struct kunit *test, struct dmar_domain *d)
+{
+	struct tdpmmu_stats s;
+	s64 linked = 0;
+	unsigned int l;
+
+	rcu_barrier();
+	intel_tdp_stats_read(d, &s);
+	for (l = 0; l <= TDPMMU_MAX_LEVELS; l++)
+		linked += s.tables[l];
+	KUNIT_EXPECT_EQ(test, s.pages, linked);
+	return linked;
+}
+
+/*
+ * Allocation failure at every table allocation of iommu_map(), the way
+ * iommufd's fail_nth selftest fails the allocations of an ioctl: for n =
+ * 1, 2, ... on a fresh domain, the n-th allocation of this task fails
+ * (current->fail_nth; fail_page_alloc set to take order-0 and sleeping
+ * allocations), until the map gets through without reaching it.  A map
+ * that fails returns -ENOMEM and leaves nothing of the range mapped; one
+ * that succeeds translates; either way every table page the library took
+ * is linked (none leaked), and unmap leaves nothing.
+ */
+static void intel_tdp_test_fail_nth(struct kunit *test)
+{
+	/* Across a 1G boundary: 4K, 2M, 2M and 4K leaves, 4 or 5 new tables. */
+	const u64 iova = SZ_1G - SZ_2M - SZ_4K;
+	const size_t size = 2 * SZ_2M + 2 * SZ_4K;
+	const u64 offs[] = { 0, SZ_4K, SZ_2M + SZ_4K, size - SZ_4K };
+	bool *ignore_reclaim = fi_knob("fail_page_alloc", "ignore-gfp-wait");
+	u32 *min_order = fi_knob("fail_page_alloc", "min-order");
+	u32 *verbose = fi_knob("fail_page_alloc", "verbose");
+	struct tdp_test *tt = test->priv;
+	bool saved_ignore_reclaim;
+	u32 saved_min_order, saved_verbose;
+	struct iommu_domain *dom;
+	struct dmar_domain *d;
+	unsigned int n, i;
+	phys_addr_t phys;
+	s64 tables = 0;
+	bool hit;
+	int ret;
+
+	if (!ignore_reclaim || !min_order || !verbose)
+		kunit_skip(test, "no fail_page_alloc in debugfs");
+	/* Congruent with @iova modulo 2M; never attached, never accessed. */
+	phys = tt->phys + SZ_2M - SZ_4K;
+	saved_ignore_reclaim = *ignore_reclaim;
+	saved_min_order = *min_order;
+	saved_verbose = *verbose;
+	WRITE_ONCE(*ignore_reclaim, false);
+	WRITE_ONCE(*min_order, 0);
+	WRITE_ONCE(*verbose, 0);
+
+	for (n = 1; n < 64; n++) {
+		dom = iommu_paging_domain_alloc(&tt->pdev->dev);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(dom));
+		d = container_of(dom, struct dmar_domain, domain);
+
+		current->fail_nth = n;
+		ret = iommu_map(dom, iova, phys, size, RW,
+				GFP_KERNEL | __GFP_NOWARN);
+		hit = !current->fail_nth;
+		current->fail_nth = 0;
+
+		KUNIT_EXPECT_TRUE(test, !ret || (hit && ret == -ENOMEM));
+		for (i = 0; i < ARRAY_SIZE(offs); i++)
+			KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(dom, iova + offs[i]),
+					ret ? 0 : phys + offs[i]);
+		tables = tdp_expect_no_stray_pages(test, d);
+		KUNIT_EXPECT_EQ(test, iommu_unmap(dom, iova, size), size);
+		for (i = 0; i < ARRAY_SIZE(offs); i++)
+			KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(dom, iova + offs[i]),
+					0);
+		iommu_domain_free(dom);
+		if (!hit)
+			break;
+	}
+	WRITE_ONCE(*ignore_reclaim, saved_ignore_reclaim);
+	WRITE_ONCE(*min_order, saved_min_order);
+	WRITE_ONCE(*verbose, saved_verbose);
+	/* One failure per table the map allocated (not the root), then none. */
+	KUNIT_EXPECT_EQ(test, n - 1, tables - 1);
+	KUNIT_EXPECT_GE(test, n - 1, 4);
+	kunit_info(test, "%u allocation failures injected\n", n - 1);
+}
+
 static struct kunit_case intel_tdp_cases[] = {
 	KUNIT_CASE(intel_tdp_test_domain),
 	KUNIT_CASE(intel_tdp_test_large),
 	KUNIT_CASE(intel_tdp_test_small),
 	KUNIT_CASE(intel_tdp_test_width),
 	KUNIT_CASE(intel_tdp_test_dirty),
+	KUNIT_CASE(intel_tdp_test_fail_nth),
 	{}
 };
 
