@@ -107,15 +107,37 @@ static const struct tdpmmu_ops intel_tdp_ops = {
 	.flush = intel_tdp_flush,
 };
 
+/*
+ * New second-stage domains get their tables from the library, or with
+ * enable=0 from the driver's own code, which stays built in; a domain keeps
+ * what it was born with.  For comparing the two in one boot.
+ */
+static bool enable = true;
+module_param(enable, bool, 0644);
+MODULE_PARM_DESC(enable, "new second-stage domains on lib/tdpmmu (default) or on the driver's own tables");
+
 /**
  * intel_tdp_use() - whether a domain's tables are built by lib/tdpmmu
  * @domain: a paging domain being allocated
  *
- * Return: true for second-stage domains.
+ * Return: true for second-stage domains, unless the enable parameter is off.
  */
 bool intel_tdp_use(struct dmar_domain *domain)
 {
-	return !domain->use_first_level;
+	return READ_ONCE(enable) && !domain->use_first_level;
+}
+
+/**
+ * intel_tdp_set_enable() - set the enable parameter
+ * @on: whether domains allocated from now on use lib/tdpmmu
+ *
+ * For the benchmark that compares both kinds of domain in one boot.
+ *
+ * Return: the previous value.
+ */
+bool intel_tdp_set_enable(bool on)
+{
+	return xchg(&enable, on);
 }
 
 /* Whether @iommu's page walks snoop the CPU caches (ECAP.C or SMPWC). */

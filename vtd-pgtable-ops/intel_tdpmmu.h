@@ -16,6 +16,7 @@ struct tdpmmu_stats;
 
 #ifdef CONFIG_INTEL_IOMMU_TDPMMU
 bool intel_tdp_use(struct dmar_domain *domain);
+bool intel_tdp_set_enable(bool on);
 int intel_tdp_init(struct dmar_domain *domain, bool any_iommu);
 void intel_tdp_free(struct dmar_domain *domain);
 bool intel_tdp_can_attach(struct dmar_domain *domain,
