@@ -62,20 +62,29 @@ fuzz:
 	@src=$$(scripts/graft.sh | tail -n 1) && \
 		$(MAKE) -C selftests/harness KSRC="$$src" FUZZ_SECONDS=$(or $(FUZZ_SECONDS),600) fuzz
 
-## bench       results/bench.json, results/bench.txt, results/bench.png (iopf and kvm rows from the x86_64 guest)
+## bench       results/bench.json, results/bench.txt, results/bench.png (intel-iommu, iopf and kvm rows from the x86_64 guest)
 bench:
 	@mkdir -p results
 	@src=$$(scripts/graft.sh | tail -n 1) && \
 		$(MAKE) -C selftests/harness KSRC="$$src" BENCH_JSON=$(CURDIR)/results/bench.json bench
 	@if [[ -f $(CACHE)/build-x86_64/arch/x86/boot/bzImage ]]; then \
+		KUNIT_FILTER='intel_tdpmmu_bench.*' scripts/step.sh intel-bench \
+			scripts/kunit.sh x86_64 || true; \
 		scripts/step.sh iommufd-iopf scripts/iommufd-iopf.sh || true; \
 		scripts/kvm-bench.sh || rm -f $(CACHE)/results/kvm-bench.jsonl; \
 	else \
 		echo "bench: no x86_64 kernel yet (make kunit-x86): no iopf or kvm rows" >&2; \
-		rm -f $(CACHE)/results/iopf-bench.jsonl $(CACHE)/results/kvm-bench.jsonl; \
+		rm -f $(CACHE)/results/iopf-bench.jsonl $(CACHE)/results/kvm-bench.jsonl \
+			$(CACHE)/results/kunit-x86-bench.jsonl; \
 	fi
 	@$(PYTHON) scripts/bench-report.py results/bench.json \
-		$(wildcard $(CACHE)/results/iopf-bench.jsonl $(CACHE)/results/kvm-bench.jsonl)
+		$$(ls $(CACHE)/results/kunit-x86-bench.jsonl $(CACHE)/results/iopf-bench.jsonl \
+			$(CACHE)/results/kvm-bench.jsonl 2>/dev/null)
+
+## bench-readme  the README's Benchmarks summary from results/bench.txt (run make bench first)
+.PHONY: bench-readme
+bench-readme:
+	@$(PYTHON) scripts/bench-report.py --readme README.md results/bench.txt
 
 ## tree        print the pristine base tree (extracting Debian's linux-source-6.12 once)
 tree:

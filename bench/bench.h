@@ -8,9 +8,7 @@
 #include <linux/spinlock.h>
 #include <linux/tdpmmu.h>
 
-/* The core compiled for the mock formats (lib-tdpmmu/fmt_mock*.c). */
-extern const struct tdpmmu_format tdpmmu_mock_format;
-extern const struct tdpmmu_format tdpmmu_mock_ad_format;
+#include "fuzz.h"
 
 #define SZ_4K	BIT_ULL(12)
 #define SZ_2M	BIT_ULL(21)
@@ -21,7 +19,22 @@ extern const struct tdpmmu_format tdpmmu_mock_ad_format;
 extern int reps;
 extern int batch;
 
-/* A front-end: a 4-level mock instance with one root. */
+/**
+ * struct bench_fmt - a format the rows run on
+ * @fmt: the core compiled for it, and its simulated hardware walker (the
+ *	differential fuzzer's view of the format, selftests/harness/fuzz/)
+ * @ad: the same with accessed and dirty bits, for the tracking rows (the
+ *	mock format has them in a core of its own)
+ */
+struct bench_fmt {
+	const struct fz_fmt *fmt;
+	const struct fz_fmt *ad;
+};
+
+/* The format the rows now run on; its name is their "format". */
+extern const struct bench_fmt *bfmt;
+
+/* A front-end: a 4-level instance of the format with one root. */
 struct bfe {
 	struct tdpmmu t;
 	rwlock_t lock;
@@ -47,5 +60,6 @@ extern char row_extra[128];
 
 void bench_split(void);
 void bench_track(void);
+void bench_retry(void);
 
 #endif

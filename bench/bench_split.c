@@ -164,7 +164,7 @@ static void bench_case(const char *op, const char *size, bench_op_t fn,
 	bfe_fini(&b);
 	bfe_fini(&peer);
 	row(op, size, summarize(v, reps), "fresh-map", summarize(p, reps).med,
-	    entries <= 512 ? floor_ns(entries) : 0);
+	    floor_ns(entries));
 }
 
 void bench_split(void)

@@ -27,6 +27,14 @@ rc=0
 	"${extra[@]}" ${KUNIT_FILTER:+"$KUNIT_FILTER"} || rc=$?
 "${PYTHON:-python3}" "$root/scripts/kunit-tap.py" "$name" "$json" "$LOG" >>"$TAP"
 
+# The rows of the in-kernel benchmarks, for make bench: "tdpmmu-bench: {...}"
+# (intel_tdpmmu_bench, intel-iommu's map/unmap against its own tables).
+if [[ $arch == x86_64 ]]; then
+	mkdir -p "$CACHE/results"
+	sed -n 's/^.*tdpmmu-bench: {/{/p' "$CACHE/build-$arch/test.log" \
+		>"$CACHE/results/kunit-x86-bench.jsonl" 2>/dev/null || true
+fi
+
 # sparse over the project's files, in the tree kunit.py just configured.
 if [[ $arch == um ]]; then
 	slog=$CACHE/results/sparse.log
