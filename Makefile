@@ -11,14 +11,15 @@ step_harness   := scripts/harness.sh
 step_kunit-um  := scripts/kunit.sh um
 step_kunit-x86 := scripts/kunit.sh x86_64
 step_lint      := scripts/lint.sh
+step_docs      := scripts/docs.sh
 step_vtd-dma   := scripts/vtd-dma.sh
 step_iommufd-iopf := scripts/iommufd-iopf.sh
 step_iommufd-upstream := scripts/iommufd-upstream.sh
 step_kvm-selftests := scripts/kvm-selftests.sh
 STEPS       := harness kunit-um kunit-x86 vtd-dma iommufd-iopf iommufd-upstream \
-	       kvm-selftests lint
+	       kvm-selftests lint docs
 # bench-smoke joins CHECK_STEPS when it lands.
-CHECK_STEPS := harness kunit-um lint
+CHECK_STEPS := harness kunit-um lint docs
 RUN_STEPS   := kunit-x86 vtd-dma iommufd-iopf iommufd-upstream kvm-selftests
 
 # Run every step even if one fails, then print one numbered TAP stream.
@@ -31,7 +32,7 @@ help:
 	@sed -n 's/^## /  make /p' $(MAKEFILE_LIST)
 	@echo "  variables: KDIR=/path/to/linux-6.12  KUNIT_FILTER=suite.*  V=1 (show logs)  CACHE=$(CACHE)"
 
-## check       all tests (harness, KUnit under UML, lint); last line "N passed, N failed"
+## check       all tests (harness, KUnit under UML, lint, docs); last line "N passed, N failed"
 check:
 	@$(call run_steps,$(CHECK_STEPS)) scripts/summarize.sh $(CHECK_STEPS)
 
@@ -48,6 +49,7 @@ run:
 ## iommufd-upstream  tools/testing/selftests/iommu on our kernel and on stock 6.12 (same config)
 ## kvm-selftests  KVM's MMU selftests on KVM on lib/tdpmmu and on stock 6.12 (table in the log)
 ## lint        checkpatch --strict and kernel-doc on every project C file
+## docs        htmldocs of docs/ (Documentation/core-api/tdpmmu) with the tree's Sphinx; any warning fails
 $(STEPS):
 	@$(call run_steps,$@) scripts/summarize.sh $@
 

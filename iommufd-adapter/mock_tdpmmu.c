@@ -224,11 +224,13 @@ void iommufd_mock_iopf_response(const struct iommu_page_response *msg)
  * iommufd_mock_iopf_sync() - resolve a page request where it was raised
  * @group: the group iopf_s2.c's fault handler got
  *
- * True for a request raised by TRIGGER_IOPF_WAIT with MOCK_IOPF_WAIT_SYNC:
- * the handler then resolves it in the raising task instead of on its
+ * A request raised by TRIGGER_IOPF_WAIT with MOCK_IOPF_WAIT_SYNC is
+ * resolved by the handler in the raising task instead of on its
  * workqueue, so that fault injection in that task (fail-nth) reaches the
  * allocations of the fault path.  The handler runs inside the raise, in
  * the waiter's task, so the waiter is there.
+ *
+ * Return: true for such a request, false for any other.
  */
 bool iommufd_mock_iopf_sync(struct iopf_group *group)
 {

@@ -9,7 +9,7 @@
  * an end walks are exactly those its begin made or found, and every end
  * store overwrites one existing piece: it needs no memory and cannot fail.
  *
- * Ordering (see Documentation/core-api/tdpmmu.rst):
+ * Ordering (see Documentation/core-api/tdpmmu/tdpmmu.rst):
  *  - begin publishes its pieces under @tree_lock before the front-end zaps,
  *    with its own lock held for write; a fault checks and installs with
  *    that lock held for read, so it either installs before the zap (which

@@ -2,7 +2,7 @@
 /*
  * tdpmmu: a common two-dimensional-paging MMU library.
  *
- * Locking contract (written out in Documentation/core-api/tdpmmu.rst):
+ * Locking contract (written out in Documentation/core-api/tdpmmu/tdpmmu.rst):
  *
  * - Every operation that changes the table runs with the instance's lock
  *   (supplied by the front-end) held for read ("shared mode") or for write

@@ -16,7 +16,7 @@
  *                    if (tdpmmu_inval_retry(iv, seq, start, end)) retry
  *                    else install
  *
- * See Documentation/core-api/tdpmmu.rst for the memory ordering.
+ * See Documentation/core-api/tdpmmu/tdpmmu.rst for the memory ordering.
  */
 #ifndef _LINUX_TDPMMU_INVAL_H
 #define _LINUX_TDPMMU_INVAL_H
