@@ -64,11 +64,13 @@ fuzz:
 	@src=$$(scripts/graft.sh | tail -n 1) && \
 		$(MAKE) -C selftests/harness KSRC="$$src" FUZZ_SECONDS=$(or $(FUZZ_SECONDS),600) fuzz
 
-## bench       results/bench.json, results/bench.txt, results/bench.png (intel-iommu, iopf and kvm rows from the x86_64 guest)
+## bench       results/bench.json, bench.txt, bench.png: harness, KUnit under UML, and (x86_64 guest) intel-iommu, iopf, kvm rows
 bench:
 	@mkdir -p results
 	@src=$$(scripts/graft.sh | tail -n 1) && \
 		$(MAKE) -C selftests/harness KSRC="$$src" BENCH_JSON=$(CURDIR)/results/bench.json bench
+	@KUNIT_FILTER='tdpmmu_bench.*' scripts/step.sh uml-bench scripts/kunit.sh um || \
+		rm -f $(CACHE)/results/kunit-um-bench.jsonl
 	@if [[ -f $(CACHE)/build-x86_64/arch/x86/boot/bzImage ]]; then \
 		KUNIT_FILTER='intel_tdpmmu_bench.*' scripts/step.sh intel-bench \
 			scripts/kunit.sh x86_64 || true; \
@@ -80,7 +82,8 @@ bench:
 			$(CACHE)/results/kunit-x86-bench.jsonl; \
 	fi
 	@$(PYTHON) scripts/bench-report.py results/bench.json \
-		$$(ls $(CACHE)/results/kunit-x86-bench.jsonl $(CACHE)/results/iopf-bench.jsonl \
+		$$(ls $(CACHE)/results/kunit-um-bench.jsonl $(CACHE)/results/kunit-x86-bench.jsonl \
+			$(CACHE)/results/iopf-bench.jsonl \
 			$(CACHE)/results/kvm-bench.jsonl 2>/dev/null)
 
 ## bench-readme  the README's Benchmarks summary from results/bench.txt (run make bench first)

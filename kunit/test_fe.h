@@ -14,6 +14,10 @@
 extern const struct tdpmmu_format tdpmmu_mock_format;
 extern const struct tdpmmu_format tdpmmu_mock_bbm_format;
 extern const struct tdpmmu_format tdpmmu_mock_ad_format;
+/* The real formats, built in with the tests (TDPMMU_KUNIT_TEST). */
+extern const struct tdpmmu_format tdpmmu_vtdss_format;
+extern const struct tdpmmu_format tdpmmu_ept_format;
+extern const struct tdpmmu_format tdpmmu_x86_64_format;
 
 #define SZ_4K_ULL	BIT_ULL(12)
 #define SZ_1M_ULL	BIT_ULL(20)

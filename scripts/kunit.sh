@@ -28,15 +28,15 @@ rc=0
 "${PYTHON:-python3}" "$root/scripts/kunit-tap.py" "$name" "$json" "$LOG" >>"$TAP"
 
 # The rows of the in-kernel benchmarks, for make bench: "tdpmmu-bench: {...}"
-# (intel_tdpmmu_bench, intel-iommu's map/unmap against its own tables).
-if [[ $arch == x86_64 ]]; then
-	mkdir -p "$CACHE/results"
-	sed -n 's/^.*tdpmmu-bench: {/{/p' "$CACHE/build-$arch/test.log" \
-		>"$CACHE/results/kunit-x86-bench.jsonl" 2>/dev/null || true
-fi
+# (tdpmmu_bench, the core per format; intel_tdpmmu_bench, intel-iommu's
+# map/unmap against its own tables).
+mkdir -p "$CACHE/results"
+sed -n 's/^.*tdpmmu-bench: {/{/p' "$CACHE/build-$arch/test.log" \
+	>"$CACHE/results/$name-bench.jsonl" 2>/dev/null || true
 
-# sparse over the project's files, in the tree kunit.py just configured.
-if [[ $arch == um ]]; then
+# sparse over the project's files, in the tree kunit.py just configured
+# (not for a filtered run, such as make bench's).
+if [[ $arch == um && -z ${KUNIT_FILTER:-} ]]; then
 	slog=$CACHE/results/sparse.log
 	if make ARCH=um O="$CACHE/build-um" CC="ccache gcc" C=2 lib/tdpmmu/ \
 		>"$slog" 2>&1 && ! grep -E '(warning|error):' "$slog" | grep -q tdpmmu; then
