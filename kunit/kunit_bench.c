@@ -15,21 +15,25 @@
  * does, never on a time.
  */
 #include <kunit/test.h>
-#include <linux/ktime.h>
-#include <linux/sizes.h>
-#include <linux/sort.h>
 #include <linux/tdpmmu.h>
 
+#include "bench_kunit.h"
 #include "test_fe.h"
 
-#define BENCH_REPS	31
 #define BENCH_BATCH	16
 
+/* The formats built in: the tests select them, a bisection may not. */
 static const struct tdpmmu_format *const bench_formats[] = {
 	&tdpmmu_mock_format,
+#if IS_ENABLED(CONFIG_TDPMMU_FMT_VTDSS)
 	&tdpmmu_vtdss_format,
+#endif
+#if IS_ENABLED(CONFIG_TDPMMU_FMT_EPT)
 	&tdpmmu_ept_format,
+#endif
+#if IS_ENABLED(CONFIG_TDPMMU_FMT_X86_64)
 	&tdpmmu_x86_64_format,
+#endif
 };
 
 static void bench_format_desc(const struct tdpmmu_format *const *fmt,
@@ -43,41 +47,6 @@ KUNIT_ARRAY_PARAM(bench_format, bench_formats, bench_format_desc);
 static const char *bench_host(void)
 {
 	return IS_ENABLED(CONFIG_UML) ? "uml" : "qemu-x86_64";
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static u64 median(u64 *v)
-{
-	sort(v, BENCH_REPS, sizeof(*v), cmp_u64, NULL);
-	return v[BENCH_REPS / 2];
-}
-
-/*
- * Median time of @n plain 8-byte stores: what writing the entries costs.
- * Repeated to some 16K stores a round, above the clock's granularity.
- */
-static u64 store_floor(struct kunit *test, unsigned int n)
-{
-	unsigned int loops = max(BENCH_BATCH, SZ_16K / n);
-	u64 *buf = kunit_kcalloc(test, n, sizeof(*buf), GFP_KERNEL);
-	u64 t[BENCH_REPS], start;
-	unsigned int r, l, i;
-
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	for (r = 0; r < BENCH_REPS; r++) {
-		start = ktime_get_ns();
-		for (l = 0; l < loops; l++)
-			for (i = 0; i < n; i++)
-				WRITE_ONCE(buf[i], (u64)i << 12 | l);
-		t[r] = (ktime_get_ns() - start) / loops;
-	}
-	return median(t);
 }
 
 static void bench_print(struct kunit *test, const char *op,
@@ -131,11 +100,11 @@ static void bench_map_unmap(struct kunit *test,
 	KUNIT_EXPECT_EQ(test, fe_unmap(fe, 0, BENCH_BATCH * stride,
 				       TDPMMU_UNMAP_TABLES, &done), 0);
 	fe_destroy(test, fe);
-	floor = store_floor(test, n);
+	floor = bench_store_floor(test, n);
 	bench_print(test, owned ? "map-owned-present" : "map", fmt, size,
-		    median(tm), floor);
+		    bench_median(tm), floor);
 	bench_print(test, owned ? "unmap-owned-present" : "unmap", fmt, size,
-		    median(tu), floor);
+		    bench_median(tu), floor);
 }
 
 static void tdpmmu_bench_map_unmap(struct kunit *test)

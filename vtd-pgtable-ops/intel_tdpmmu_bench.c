@@ -15,47 +15,15 @@
  */
 #include <kunit/test.h>
 #include <linux/iommu.h>
-#include <linux/ktime.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
-#include <linux/sort.h>
 
+#include "bench_kunit.h"
 #include "iommu.h"
 #include "tdpmmu.h"
 
-#define BENCH_REPS	31
 #define RW		(IOMMU_READ | IOMMU_WRITE)
-
-static int cmp_u64(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static u64 median(u64 *v)
-{
-	sort(v, BENCH_REPS, sizeof(*v), cmp_u64, NULL);
-	return v[BENCH_REPS / 2];
-}
-
-/* Median time of @n plain 8-byte stores: the physical floor of a map. */
-static u64 store_floor(struct kunit *test, unsigned int n)
-{
-	u64 *buf = kunit_kcalloc(test, n, sizeof(*buf), GFP_KERNEL);
-	u64 t[BENCH_REPS], start;
-	unsigned int r, i;
-
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	for (r = 0; r < BENCH_REPS; r++) {
-		start = ktime_get_ns();
-		for (i = 0; i < n; i++)
-			WRITE_ONCE(buf[i], (u64)i << 12 | 3);
-		t[r] = ktime_get_ns() - start;
-	}
-	return median(t);
-}
 
 struct bench_row {
 	const char *size;
@@ -94,8 +62,8 @@ static void bench_domain(struct kunit *test, struct iommu_domain *dom,
 		tm[r - 1] = t1 - t0;
 		tu[r - 1] = t2 - t1;
 	}
-	*map_ns = median(tm);
-	*unmap_ns = median(tu);
+	*map_ns = bench_median(tm);
+	*unmap_ns = bench_median(tu);
 }
 
 /* A domain on the library's tables (@lib) or on the driver's own. */
@@ -145,7 +113,7 @@ static void intel_tdp_bench_map_unmap(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		bench_domain(test, ours, &rows[i], phys, &map[0], &unmap[0]);
 		bench_domain(test, theirs, &rows[i], phys, &map[1], &unmap[1]);
-		floor = store_floor(test, rows[i].count);
+		floor = bench_store_floor(test, rows[i].count);
 		bench_print(test, "map", rows[i].size, map[0], map[1], floor);
 		bench_print(test, "unmap", rows[i].size, unmap[0], unmap[1],
 			    floor);
