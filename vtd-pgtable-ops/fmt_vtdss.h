@@ -40,7 +40,7 @@
 #include <linux/mm.h>
 #include <linux/tdpmmu.h>
 #ifdef CONFIG_X86
-#include <asm/cacheflush.h>
+#include <linux/cacheflush.h>
 #endif
 
 extern const struct tdpmmu_format tdpmmu_vtdss_format;
