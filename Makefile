@@ -91,6 +91,11 @@ bench:
 bench-readme:
 	@$(PYTHON) scripts/bench-report.py --readme README.md results/bench.txt
 
+## series      results/series/: the project as a patch series on the base tree; checks each patch (SERIES_VERIFY=0: checkpatch only)
+.PHONY: series
+series:
+	@scripts/step.sh series scripts/series.sh || true; scripts/summarize.sh series
+
 ## tree        print the pristine base tree (extracting Debian's linux-source-6.12 once)
 tree:
 	@scripts/kernel-tree.sh

@@ -8,12 +8,18 @@
 # Files grafted last time but not now are restored from the base.
 #
 # stdout: the copy path (last line).  Everything else goes to stderr.
+#
+# GRAFT_LIST=1: only print what would be grafted, one "<project-file>
+# <kernel-path>" line per file and one "hook:<name> <kernel-path>" line per
+# file a hook patch edits, and exit without touching the copy (scripts/series.sh
+# builds the upstream series from this list).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tdpmmu}
 map=${GRAFT_MAP:-$root/scripts/graft.map}
 hooks=${GRAFT_HOOKS:-$root/scripts/hooks}
+list=${GRAFT_LIST:-}
 
 say() { echo "graft: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -27,10 +33,13 @@ fi
 copy=$cache/src-$key
 mkdir -p "$cache"
 
+if [[ -n $list ]]; then :
+else
 exec 9>"$cache/.graft-$key.lock"
 flock 9
+fi
 
-if [[ ! -d $copy ]]; then
+if [[ -z $list && ! -d $copy ]]; then
 	say "first run: copying $base to $copy (about a minute)..."
 	rm -rf "$copy.tmp"
 	rsync -a "$base/" "$copy.tmp/"
@@ -43,6 +52,10 @@ trap 'rm -rf "$stage"' EXIT
 # 1. Hook patches, applied to pristine copies of the files they touch.
 shopt -s nullglob
 for p in "$hooks"/*.patch; do
+	if [[ -n $list ]]; then
+		sed -n 's|^+++ b/\([^\t ]*\).*|hook:'"$(basename "$p")"' \1|p' "$p"
+		continue
+	fi
 	for f in $(sed -n 's|^+++ b/\([^\t ]*\).*|\1|p' "$p"); do
 		[[ -e $stage/$f ]] && continue   # touched by an earlier patch
 		mkdir -p "$stage/$(dirname "$f")"
@@ -56,7 +69,11 @@ graft: the base tree is probably not Linux 6.12 or was modified; use a pristine 
 	fi
 	(cd "$stage" && patch -p1 --forward --batch --quiet <"$p") >&2
 done
-hooked=$(cd "$stage" && find . -type f | sed 's|^\./||' | sort)
+if [[ -n $list ]]; then
+	hooked=$(for p in "$hooks"/*.patch; do sed -n 's|^+++ b/\([^\t ]*\).*|\1|p' "$p"; done | sort -u)
+else
+	hooked=$(cd "$stage" && find . -type f | sed 's|^\./||' | sort)
+fi
 
 # 2. Project files, per the map.
 declare -A from=()
@@ -65,6 +82,7 @@ place() {   # place <project-file> <kernel-path>
 	[[ -n ${from[$kp]:-} ]] && die "$1 and ${from[$kp]} both map to $kp"
 	grep -qxF "$kp" <<<"$hooked" && die "$1 maps to $kp, which a hook patch edits"
 	from[$kp]=$1
+	if [[ -n $list ]]; then echo "${1#"$root"/} $kp"; return; fi
 	mkdir -p "$stage/$(dirname "$kp")"
 	cp "$1" "$stage/$kp"
 }
@@ -85,6 +103,7 @@ while read -r src dst rest; do
 		done
 	fi
 done <"$map"
+[[ -n $list ]] && exit 0
 
 # 3. Sync into the copy; restore what is no longer grafted.
 manifest=$copy/.tdpmmu-manifest

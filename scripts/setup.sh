@@ -8,4 +8,4 @@ apt-get install -y --no-install-recommends \
 	build-essential bc bison flex libelf-dev libssl-dev ccache git rsync cpio \
 	python3 python3-matplotlib qemu-system-x86 qemu-system-data liburcu-dev sparse \
 	linux-source-6.12 xz-utils clang \
-	python3-sphinx python3-yaml graphviz
+	python3-sphinx python3-yaml graphviz python3-ply python3-git
