@@ -103,7 +103,6 @@ static bool fn_map(struct kunit *test, struct test_fe *fe, unsigned int n)
 {
 	struct tdpmmu_leaf leaf = { .addr = 5 * SZ_4K_ULL, .oa = SZ_1G_ULL,
 				    .level = 1, .prot = RW };
-	struct tdpmmu_gather g;
 	bool hit;
 	int ret;
 
@@ -112,11 +111,7 @@ static bool fn_map(struct kunit *test, struct test_fe *fe, unsigned int n)
 	hit = fn_hit(fe);
 	KUNIT_EXPECT_EQ(test, ret, hit ? -ENOMEM : 0);
 	KUNIT_EXPECT_EQ(test, fe->cache.nr, hit ? n : 3);
-	tdpmmu_gather_init(&g);
-	read_lock(&fe->lock);
-	ret = tdpmmu_map(&fe->t, fe->root, &leaf, &fe->cache, &g);
-	read_unlock(&fe->lock);
-	tdpmmu_gather_finish(&fe->t, &g);
+	ret = fe_map_leaf(fe, &fe->cache, &leaf);
 	KUNIT_EXPECT_EQ(test, ret, hit ? -ENOMEM : 0);
 	if (hit)
 		expect_none(test, fe, leaf.addr);
@@ -140,19 +135,13 @@ static bool fn_fault(struct kunit *test, struct test_fe *fe, unsigned int n)
 	const u64 base = SZ_1G_ULL, oa = 3 * SZ_1G_ULL, at = 5 * SZ_4K_ULL;
 	struct tdpmmu_leaf leaf = { .addr = base + at, .oa = oa + at,
 				    .level = 1, .prot = TDPMMU_PROT_READ };
-	struct tdpmmu_gather g;
 	u32 linked;
 	bool hit;
 	int ret;
 
 	fn_map_1g(test, fe, oa);
 	fn_arm(fe, n);
-	tdpmmu_gather_init(&g);
-	read_lock(&fe->lock);
-	ret = tdpmmu_fault(&fe->t, fe->root, &leaf, TDPMMU_NONBLOCK,
-			   &fe->cache, &linked, &g);
-	read_unlock(&fe->lock);
-	tdpmmu_gather_finish(&fe->t, &g);
+	ret = fe_fault_leaf(fe, &leaf, TDPMMU_NONBLOCK, &linked);
 	hit = fn_hit(fe);
 	KUNIT_EXPECT_EQ(test, ret, hit ? -EAGAIN : 0);
 	KUNIT_EXPECT_EQ(test, fe_stat(fe, splits), min(n, 2U));
@@ -239,7 +228,6 @@ static bool fn_protect(struct kunit *test, struct test_fe *fe,
 		       unsigned int n)
 {
 	const u64 base = SZ_2M_ULL, oa = 5 * SZ_2M_ULL, at = 9 * SZ_4K_ULL;
-	struct tdpmmu_gather g;
 	u64 done;
 	bool hit;
 	int ret;
@@ -249,12 +237,8 @@ static bool fn_protect(struct kunit *test, struct test_fe *fe,
 	fn_arm(fe, n);
 	tdpmmu_cache_topup(&fe->t, &fe->cache, 1, GFP_KERNEL);
 	hit = fn_hit(fe);
-	tdpmmu_gather_init(&g);
-	read_lock(&fe->lock);
-	ret = tdpmmu_protect(&fe->t, fe->root, base + at, SZ_4K_ULL, 0,
-			     TDPMMU_PROT_WRITE, 0, &fe->cache, &done, &g);
-	read_unlock(&fe->lock);
-	tdpmmu_gather_finish(&fe->t, &g);
+	ret = fe_protect_cache(fe, base + at, SZ_4K_ULL, 0, TDPMMU_PROT_WRITE,
+			       &fe->cache, &done);
 	KUNIT_EXPECT_EQ(test, ret, hit ? -ENOMEM : 0);
 	KUNIT_EXPECT_EQ(test, done, hit ? 0 : SZ_4K_ULL);
 	if (hit)

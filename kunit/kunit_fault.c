@@ -14,27 +14,18 @@
 #define R	TDPMMU_PROT_READ
 #define RW	(TDPMMU_PROT_READ | TDPMMU_PROT_WRITE)
 
-/* tdpmmu_fault() under the read lock; the gather is finished after it. */
+/* tdpmmu_fault() under the read lock, the cache topped up first. */
 static int fe_fault(struct test_fe *fe, u64 addr, u64 oa, unsigned int level,
 		    u32 prot, u32 *linked)
 {
 	struct tdpmmu_leaf leaf = { .addr = addr, .oa = oa, .level = level,
 				    .prot = prot };
-	struct tdpmmu_gather g;
 	u32 dummy;
 	int ret;
 
 	ret = tdpmmu_cache_topup(&fe->t, &fe->cache, TDPMMU_MAX_LEVELS,
 				 GFP_KERNEL);
-	if (ret)
-		return ret;
-	tdpmmu_gather_init(&g);
-	read_lock(&fe->lock);
-	ret = tdpmmu_fault(&fe->t, fe->root, &leaf, 0, &fe->cache,
-			   linked ? linked : &dummy, &g);
-	read_unlock(&fe->lock);
-	tdpmmu_gather_finish(&fe->t, &g);
-	return ret;
+	return ret ?: fe_fault_leaf(fe, &leaf, 0, linked ? linked : &dummy);
 }
 
 /* Install, repeat, change permissions, refuse another output address. */

@@ -35,20 +35,12 @@ static int fe_split(struct test_fe *fe, u64 addr, u64 size,
 static int fe_protect(struct test_fe *fe, u64 addr, u64 size, u32 set,
 		      u32 clear, bool split, u64 *done)
 {
-	struct tdpmmu_gather g;
 	int ret;
 
 	ret = tdpmmu_cache_topup(&fe->t, &fe->cache, TDPMMU_MAX_LEVELS,
 				 GFP_KERNEL);
-	if (ret)
-		return ret;
-	tdpmmu_gather_init(&g);
-	read_lock(&fe->lock);
-	ret = tdpmmu_protect(&fe->t, fe->root, addr, size, set, clear, 0,
-			     split ? &fe->cache : NULL, done, &g);
-	read_unlock(&fe->lock);
-	tdpmmu_gather_finish(&fe->t, &g);
-	return ret;
+	return ret ?: fe_protect_cache(fe, addr, size, set, clear,
+				       split ? &fe->cache : NULL, done);
 }
 
 static void tdpmmu_test_split_hitless(struct kunit *test)

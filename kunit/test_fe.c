@@ -112,23 +112,59 @@ void fe_destroy(struct kunit *test, struct test_fe *fe)
 	}
 }
 
+int fe_map_leaf(struct test_fe *fe, struct tdpmmu_cache *cache,
+		const struct tdpmmu_leaf *leaf)
+{
+	struct tdpmmu_gather g;
+	int ret;
+
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	ret = tdpmmu_map(&fe->t, fe->root, leaf, cache, &g);
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	return ret;
+}
+
+int fe_fault_leaf(struct test_fe *fe, const struct tdpmmu_leaf *leaf,
+		  unsigned int flags, u32 *linked)
+{
+	struct tdpmmu_gather g;
+	int ret;
+
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	ret = tdpmmu_fault(&fe->t, fe->root, leaf, flags, &fe->cache, linked,
+			   &g);
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	return ret;
+}
+
+int fe_protect_cache(struct test_fe *fe, u64 addr, u64 size, u32 set,
+		     u32 clear, struct tdpmmu_cache *cache, u64 *done)
+{
+	struct tdpmmu_gather g;
+	int ret;
+
+	tdpmmu_gather_init(&g);
+	read_lock(&fe->lock);
+	ret = tdpmmu_protect(&fe->t, fe->root, addr, size, set, clear, 0,
+			     cache, done, &g);
+	read_unlock(&fe->lock);
+	tdpmmu_gather_finish(&fe->t, &g);
+	return ret;
+}
+
 int fe_map_cache(struct test_fe *fe, struct tdpmmu_cache *cache, u64 addr,
 		 u64 oa, unsigned int level, u32 prot)
 {
 	struct tdpmmu_leaf leaf = { .addr = addr, .oa = oa, .level = level,
 				    .prot = prot };
-	struct tdpmmu_gather g;
 	int ret;
 
 	ret = tdpmmu_cache_topup(&fe->t, cache, TDPMMU_MAX_LEVELS, GFP_KERNEL);
-	if (ret)
-		return ret;
-	tdpmmu_gather_init(&g);
-	read_lock(&fe->lock);
-	ret = tdpmmu_map(&fe->t, fe->root, &leaf, cache, &g);
-	read_unlock(&fe->lock);
-	tdpmmu_gather_finish(&fe->t, &g);
-	return ret;
+	return ret ?: fe_map_leaf(fe, cache, &leaf);
 }
 
 int fe_map(struct test_fe *fe, u64 addr, u64 oa, unsigned int level,

@@ -83,6 +83,17 @@ struct test_fe *fe_create(struct kunit *test, unsigned int levels,
 void fe_destroy(struct kunit *test, struct test_fe *fe);
 void fe_lock(struct test_fe *fe, unsigned int flags);
 void fe_unlock(struct test_fe *fe, unsigned int flags);
+/*
+ * One leaf under the read lock from @cache (@fe->cache for a fault), the
+ * gather finished after; no top-up: the caller fills the cache.
+ */
+int fe_map_leaf(struct test_fe *fe, struct tdpmmu_cache *cache,
+		const struct tdpmmu_leaf *leaf);
+int fe_fault_leaf(struct test_fe *fe, const struct tdpmmu_leaf *leaf,
+		  unsigned int flags, u32 *linked);
+/* tdpmmu_protect() under the read lock, splits from @cache (NULL: none). */
+int fe_protect_cache(struct test_fe *fe, u64 addr, u64 size, u32 set,
+		     u32 clear, struct tdpmmu_cache *cache, u64 *done);
 int fe_map_cache(struct test_fe *fe, struct tdpmmu_cache *cache, u64 addr,
 		 u64 oa, unsigned int level, u32 prot);
 int fe_map(struct test_fe *fe, u64 addr, u64 oa, unsigned int level,
