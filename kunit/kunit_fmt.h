@@ -16,6 +16,7 @@
 #include <linux/tdpmmu.h>
 
 #include "pt_entry.h"
+#include "test_hw.h"
 #include "test_fe.h"
 
 #define KF_RW	(TDPMMU_PROT_READ | TDPMMU_PROT_WRITE)
@@ -207,16 +208,10 @@ static void kf_test_levels(struct kunit *test)
 /* What a hardware walker does on a write: set A and D in the leaf. */
 static bool kf_hw_write(struct test_fe *fe, u64 addr)
 {
-	unsigned int level;
-	tdpmmu_pte_t *ptep = pt_walk(fe->root->table, fe->t.levels, addr,
-				     &level);
-	tdpmmu_pte_t pte = READ_ONCE(*ptep);
+	struct tdpmmu_leaf leaf;
 
-	if (!pt_is_leaf(pte, level))
-		return false;
-	while (!try_cmpxchg64(ptep, &pte, pte | PT_HW_BITS))
-		;
-	return true;
+	return !pt_hw_access(fe->root->table, fe->t.levels, addr, true,
+			     PT_HW_BITS, &leaf, NULL);
 }
 
 /* Read and clear the dirty bits of the 2M at @addr. */

@@ -13,6 +13,7 @@
 #include <linux/tdpmmu.h>
 
 #include "fmt_mock.h"
+#include "test_hw.h"
 #include "test_fe.h"
 
 static void *test_alloc_table(struct tdpmmu *t, gfp_t gfp)
@@ -286,37 +287,15 @@ u64 fe_collapse(struct test_fe *fe, u64 addr, u64 size, unsigned int flags)
 int fe_hw_access(struct test_fe *fe, u64 addr, bool write,
 		 struct tdpmmu_leaf *leaf)
 {
-	tdpmmu_pte_t bits = MOCK_A | (write ? MOCK_D : 0);
-	tdpmmu_pte_t *ptep, pte;
-	unsigned int level;
+	tdpmmu_pte_t bits = MOCK_A | (write ? MOCK_D : 0), old;
 	int ret;
 
-	rcu_read_lock();
-again:
-	ptep = pt_walk(fe->root->table, fe->t.levels, addr, &level);
-	pte = READ_ONCE(*ptep);
-	ret = -ENOENT;
-	if (!pt_is_leaf(pte, level))
-		goto out;
-	ret = -EACCES;
-	if (write && !(pte & MOCK_W))
-		goto out;
-	leaf->level = level;
-	leaf->addr = round_down(addr, tdpmmu_level_size(level));
-	leaf->oa = pt_leaf_oa(pte);
-	ret = 0;
-	while ((pte & bits) != bits) {
-		if (try_cmpxchg64(ptep, &pte, pte | bits)) {
-			ret = (pte & MOCK_A ? 0 : FE_HW_SET_A) |
-			      (bits & ~pte & MOCK_D ? FE_HW_SET_D : 0);
-			break;
-		}
-		/* The entry changed: check the access again. */
-		goto again;
-	}
-out:
-	rcu_read_unlock();
-	return ret;
+	ret = pt_hw_access(fe->root->table, fe->t.levels, addr, write, bits,
+			   leaf, &old);
+	if (ret)
+		return ret;
+	return (old & MOCK_A ? 0 : FE_HW_SET_A) |
+	       (bits & ~old & MOCK_D ? FE_HW_SET_D : 0);
 }
 
 void expect_leaf(struct kunit *test, struct test_fe *fe, u64 addr, u64 oa,

@@ -18,6 +18,7 @@
 
 #include "iommu.h"
 #include "fmt_vtdss.h"
+#include "test_hw.h"
 #include "tdpmmu.h"
 
 #define RW	(IOMMU_READ | IOMMU_WRITE)
@@ -132,19 +133,13 @@ static void intel_tdp_test_width(struct kunit *test)
 }
 
 /* What the IOMMU does with SSADS on a write: set A and D in the leaf. */
-static void tdp_hw_write(struct dmar_domain *d, u64 iova)
+static void tdp_hw_write(struct kunit *test, struct dmar_domain *d, u64 iova)
 {
-	unsigned int level;
-	tdpmmu_pte_t *ptep, pte;
+	struct tdpmmu_leaf leaf;
 
-	rcu_read_lock();
-	ptep = pt_walk((tdpmmu_pte_t *)d->pgd, agaw_to_level(d->agaw), iova,
-		       &level);
-	pte = READ_ONCE(*ptep);
-	while (pt_is_leaf(pte, level) &&
-	       !try_cmpxchg64(ptep, &pte, pte | VTDSS_A | VTDSS_D))
-		;
-	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, pt_hw_access((tdpmmu_pte_t *)d->pgd,
+					   agaw_to_level(d->agaw), iova, true,
+					   VTDSS_A | VTDSS_D, &leaf, NULL), 0);
 }
 
 /* Dirty pages of a range, as the IOTLB gather iommufd syncs records them. */
@@ -177,7 +172,7 @@ static void intel_tdp_test_dirty(struct kunit *test)
 					GFP_KERNEL), 0);
 	tdp_dirty(test, d, iova, SZ_1M, 0, &g);
 	KUNIT_EXPECT_GT(test, g.start, g.end);
-	tdp_hw_write(d, iova + 3 * SZ_4K);
+	tdp_hw_write(test, d, iova + 3 * SZ_4K);
 	tdp_dirty(test, d, iova, SZ_1M, IOMMU_DIRTY_NO_CLEAR, &g);
 	KUNIT_EXPECT_EQ(test, g.start, iova + 3 * SZ_4K);
 	KUNIT_EXPECT_EQ(test, g.end, iova + 4 * SZ_4K - 1);
@@ -189,7 +184,7 @@ static void intel_tdp_test_dirty(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, iommu_map(tt->domain, SZ_2M, tt->phys, SZ_2M, RW,
 					GFP_KERNEL), 0);
-	tdp_hw_write(d, SZ_2M + SZ_1M);
+	tdp_hw_write(test, d, SZ_2M + SZ_1M);
 	tdp_dirty(test, d, SZ_2M, SZ_2M, 0, &g);
 	KUNIT_EXPECT_EQ(test, g.start, SZ_2M);
 	KUNIT_EXPECT_EQ(test, g.end, SZ_4M - 1);

@@ -5,9 +5,9 @@
  * FZ_PROT(prot), and includes this file.
  */
 #include <linux/atomic.h>
-#include <linux/rcupdate.h>
 
 #include "pt_entry.h"
+#include "test_hw.h"
 #include "fuzz.h"
 
 static u32 fz_prot(u32 prot)
@@ -15,36 +15,15 @@ static u32 fz_prot(u32 prot)
 	return FZ_PROT(prot);
 }
 
-/* A hardware walker: lockless walk, then A/D set with a locked cmpxchg. */
+/* A hardware walker: A/D set where the format and the instance say so. */
 static int fz_hw_access(struct tdpmmu *t, struct tdpmmu_root *root, u64 addr,
 			bool write, struct tdpmmu_leaf *leaf)
 {
-	tdpmmu_pte_t bits = PT_ACCESSED | (write ? PT_DIRTY : 0);
 	bool ad = PT_HW_BITS && (PT_AD_ALWAYS || READ_ONCE(t->hw_ad));
-	tdpmmu_pte_t *ptep, pte;
-	unsigned int level;
-	int ret;
 
-	rcu_read_lock();
-again:
-	ptep = pt_walk(root->table, t->levels, addr, &level);
-	pte = READ_ONCE(*ptep);
-	ret = -ENOENT;
-	if (!pt_is_leaf(pte, level))
-		goto out;
-	ret = -EACCES;
-	if (write && !pt_leaf_writable(pte))
-		goto out;
-	leaf->level = level;
-	leaf->addr = round_down(addr, tdpmmu_level_size(level));
-	leaf->oa = pt_leaf_oa(pte);
-	ret = 0;
-	while (ad && (pte & bits) != bits)
-		if (!try_cmpxchg64(ptep, &pte, pte | bits))
-			goto again;
-out:
-	rcu_read_unlock();
-	return ret;
+	return pt_hw_access(root->table, t->levels, addr, write,
+			    ad ? PT_ACCESSED | (write ? PT_DIRTY : 0) : 0,
+			    leaf, NULL);
 }
 
 static void fz_walk_table(tdpmmu_pte_t *table, unsigned int level, u64 base,
