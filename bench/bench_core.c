@@ -411,8 +411,18 @@ static const struct bench_fmt bench_fmts[] = {
 	{ &fz_fmt_x86_64, &fz_fmt_x86_64 },
 };
 
+/* Which rows bench_rows() runs: all, or one group (-g). */
+static const char *group;
+
+static bool in_group(const char *name)
+{
+	return !group || !strcmp(group, name);
+}
+
 static void bench_rows(void)
 {
+	if (!in_group("map"))
+		goto fault;
 	bench_map_unmap("1x4K", 1, 1, 0, false);
 	bench_map_unmap("256x4K", 256, 1, 0, false);
 	bench_map_unmap("256x2M", 256, 2, 0, false);
@@ -425,19 +435,25 @@ static void bench_rows(void)
 	bench_map_unmap("256x4K", 256, 1, TDPMMU_OWNED, true);
 	bench_map_unmap("256x2M", 256, 2, TDPMMU_OWNED, true);
 	bench_map_unmap("256x4K", 256, 1, TDPMMU_EXCLUSIVE, true);
-	bench_fault(1, false);
-	bench_fault(512, false);
-	bench_fault(1, true);
-	bench_split();
-	bench_track();
+fault:
+	if (in_group("fault")) {
+		bench_fault(1, false);
+		bench_fault(512, false);
+		bench_fault(1, true);
+	}
+	if (in_group("split"))
+		bench_split();
+	if (in_group("track"))
+		bench_track();
 }
 
 /*
- *   bench_core [-s] [-f FORMAT] [out.json]
+ *   bench_core [-s] [-f FORMAT] [-g GROUP] [out.json]
  *
  * -s: smoke (a few repetitions); -f: only that format (mock, vtdss, ept,
- * x86_64).  The rows that do not depend on the format (the cmpxchg
- * control, fault retries) run with the mock.
+ * x86_64); -g: only that group of rows (map, fault, split, track).  The
+ * rows that do not depend on the format (the cmpxchg control, fault
+ * retries) run with the mock, when all groups run.
  */
 int main(int argc, char **argv)
 {
@@ -451,6 +467,8 @@ int main(int argc, char **argv)
 			batch = 4;
 		} else if (!strcmp(argv[i], "-f") && i + 1 < argc) {
 			only = argv[++i];
+		} else if (!strcmp(argv[i], "-g") && i + 1 < argc) {
+			group = argv[++i];
 		} else {
 			json = fopen(argv[i], "w");
 			if (!json) {
@@ -468,7 +486,7 @@ int main(int argc, char **argv)
 		if (only && strcmp(only, bfmt->fmt->format->name))
 			continue;
 		bench_rows();
-		if (f)
+		if (f || group)
 			continue;
 		bench_fault(0, false);
 		bench_retry();
