@@ -569,9 +569,10 @@ static void tdpmmu_test_bbm_walker(struct kunit *test)
 }
 
 /*
- * Shared-mode collapse locks only the parent entry: a writer already
- * inside the table must find out that its change was lost and do it again
- * on the huge leaf.  Threads collapse and split spans of 4K leaves while
+ * Shared-mode collapse of a table of 4K leaves closes the table's gate
+ * instead of locking every child: a writer already inside the table must
+ * find out that the table went away and do its change again on the huge
+ * leaf (lib-tdpmmu/pt_gate.h).  Threads collapse and split spans of 4K leaves while
  * others unmap, remap, write-protect and unprotect single pages; each
  * checks right after its call that the page translates as it just made
  * it (nobody else changes that page: collapse and split keep every

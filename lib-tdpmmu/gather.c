@@ -12,6 +12,8 @@
 #include <linux/rcupdate.h>
 #include <linux/string.h>
 
+#include "pt_gate.h"
+
 /**
  * tdpmmu_gather_init() - start an empty gather
  * @g: the gather
@@ -60,18 +62,50 @@ void tdpmmu_gather_add_table(struct tdpmmu *t, struct tdpmmu_gather *g,
 {
 	struct page *page = virt_to_page(table);
 
-	page->index = (unsigned long)t;
+	unsigned long old, prev;
+
+	BUILD_BUG_ON(__alignof__(struct tdpmmu) <= PT_GATE_MASK);
+	/*
+	 * The instance, for the RCU callback; a collapse's marks stay for
+	 * writers still inside (pt_gate.h), who may add one meanwhile.
+	 */
+	old = READ_ONCE(page->index);
+	while ((prev = cmpxchg(&page->index, old, (unsigned long)t |
+			       (old & (PT_GATE_DEAD | PT_GATE_TOUCHED)))) != old)
+		old = prev;
 	list_add_tail(&page->lru, &g->free_list);
 	g->nr_free++;
 	g->tables_changed = true;
 }
 EXPORT_SYMBOL_GPL(tdpmmu_gather_add_table);
 
+/*
+ * A table of 4K leaves that a collapse replaced, and that writers changed
+ * after it was read (pt_gate.h): the collapse counted 512 leaves away,
+ * the writers counted their changes; undo what the table no longer holds.
+ */
+static void tdpmmu_recount_dead(struct tdpmmu *t, const tdpmmu_pte_t *table)
+{
+	long n = TDPMMU_PTES_PER_TABLE - t->fmt->count_leaves(table, 1);
+	struct tdpmmu_gather g;
+
+	if (!n)
+		return;
+	tdpmmu_stat_add(t, leaves[1], n);
+	if (t->ops->account) {
+		tdpmmu_gather_init(&g);
+		g.leaves[1] = n;
+		t->ops->account(t, &g);
+	}
+}
+
 static void tdpmmu_free_table_rcu(struct rcu_head *head)
 {
 	struct page *page = container_of(head, struct page, rcu_head);
-	struct tdpmmu *t = (struct tdpmmu *)page->index;
+	struct tdpmmu *t = (struct tdpmmu *)(page->index & ~PT_GATE_MASK);
 
+	if (page->index & PT_GATE_TOUCHED)
+		tdpmmu_recount_dead(t, page_address(page));
 	page->index = 0;
 	tdpmmu_stat_add(t, pages, -1);
 	t->ops->free_table(t, page_address(page));

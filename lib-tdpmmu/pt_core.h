@@ -21,7 +21,8 @@
  *   @child),
  *   PT_FROZEN (a non-present sentinel: "being changed"),
  *   PT_LOCKED (a bit hardware ignores: a present entry software must not
- *   change, used on the entries of a table being collapsed),
+ *   change, used on the entries of a table of huge leaves being
+ *   collapsed),
  *   PT_ACCESSED, PT_DIRTY (the bits hardware sets in a leaf it uses or
  *   writes through, 0 if it has none), PT_HW_BITS (both),
  *   pt_leaf_writable(pte) (hardware may write through it, and so set D),
@@ -43,6 +44,7 @@
 #include <linux/rcupdate.h>
 
 #include "pt_entry.h"
+#include "pt_gate.h"
 #include "pt_iter.h"
 
 #define __PT_NAME(fmt, x)	tdpmmu_##fmt##_##x
@@ -66,11 +68,47 @@ static inline void pt_leaves_add(struct tdpmmu *t, struct tdpmmu_gather *g,
 static inline void pt_table_init(struct tdpmmu *t, const struct pt_iter *it,
 				 tdpmmu_pte_t *table)
 {
+	pt_gate_init(table);
 	if (t->ops->table_init)
 		t->ops->table_init(t, it->root, table,
 				   round_down(it->addr,
 					      tdpmmu_level_size(it->level)),
 				   it->level - 1);
+}
+
+/*
+ * Call after changing (and counting) entries of the table at the iterator
+ * with cmpxchg in shared mode.  If a collapse took that table of 4K
+ * leaves away meanwhile (pt_gate.h), the span goes into @g for a flush,
+ * the walk starts again from the root at the iterator's entry, and the
+ * answer is true: the caller reports no progress for the change and does
+ * it again where the walk leads.
+ */
+static inline bool pt_lost_to_collapse(struct tdpmmu *t, struct pt_iter *it,
+				       struct tdpmmu_gather *g)
+{
+	u64 span = tdpmmu_level_size(2);
+
+	if (it->level != 1 || !pt_gate_lost(it->pt_path[1]))
+		return false;
+	tdpmmu_stat_add(t, retries, 1);
+	tdpmmu_gather_add_range(g, round_down(it->addr, span), span, 1);
+	g->tables_changed = true;
+	it->next_addr = it->addr;
+	pt_iter_restart(it);
+	return true;
+}
+
+/*
+ * Does leaf @pte, at input address @pte_addr, translate @addr to @oa with
+ * @prot and @fmt_bits?  A map done again after a collapse took its table
+ * (pt_lost_to_collapse()) finds its leaf inside the huge leaf this way.
+ */
+static inline bool pt_leaf_same(tdpmmu_pte_t pte, u64 pte_addr, u64 addr,
+				u64 oa, u32 prot, u64 fmt_bits)
+{
+	return pt_leaf_oa(pte) - pte_addr == oa - addr &&
+	       pt_leaf_prot(pte) == prot && pt_leaf_fmt_bits(pte) == fmt_bits;
 }
 
 /*
@@ -266,14 +304,21 @@ static int PT_NAME(map)(struct tdpmmu *t, struct tdpmmu_root *root,
 	tdpmmu_pte_t new = pt_mk_leaf(leaf);
 	struct pt_iter it;
 	int ret = -EAGAIN, r;
+	bool again = false;
 
 	rcu_read_lock();
 	pt_iter_start(&it, t, root, leaf->addr,
 		      leaf->addr + tdpmmu_level_size(leaf->level),
 		      leaf->level);
 	while (it.valid) {
-		if (pt_frozen(it.old))
-			break;
+		if (pt_frozen(it.old)) {
+			/* Done again, the leaf may be in the huge one: wait. */
+			if (!again)
+				break;
+			cpu_relax();
+			pt_iter_restart(&it);
+			continue;
+		}
 		if (it.level == leaf->level) {
 			if (pt_present(it.old)) {
 				/* Hardware may have set A/D meanwhile. */
@@ -286,11 +331,17 @@ static int PT_NAME(map)(struct tdpmmu *t, struct tdpmmu_root *root,
 			}
 			pt_sync(t, it.ptep, 1);
 			pt_leaves_add(t, g, it.level, 1);
+			if (pt_lost_to_collapse(t, &it, g)) {
+				again = true;
+				continue;
+			}
 			ret = 0;
 			break;
 		}
 		if (pt_is_leaf(it.old, it.level)) {
-			ret = -EEXIST;
+			ret = again && pt_leaf_same(it.old, it.addr, leaf->addr,
+						    leaf->oa, leaf->prot,
+						    leaf->fmt_bits) ? 0 : -EEXIST;
 			break;
 		}
 		if (!pt_present(it.old)) {
@@ -423,6 +474,7 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 	u64 end = addr + size, lsize, filled;
 	tdpmmu_pte_t *table, new;
 	struct pt_iter it;
+	bool again = false;
 	unsigned int n;
 	int ret = 0;
 
@@ -430,12 +482,26 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 	pt_iter_start(&it, t, root, addr, end, 1);
 	while (it.valid) {
 		if (pt_frozen(it.old)) {
+			/* As in map(): what was done again must not fail. */
+			if (again) {
+				cpu_relax();
+				pt_iter_restart(&it);
+				continue;
+			}
 			ret = -EAGAIN;
 			break;
 		}
 		if (pt_is_leaf(it.old, it.level)) {
-			ret = -EEXIST;
-			break;
+			lsize = tdpmmu_level_size(it.level);
+			if (!again || !pt_leaf_same(it.old, it.addr, addr, oa,
+						    prot, fmt_bits)) {
+				ret = -EEXIST;
+				break;
+			}
+			*mapped += min(end, it.addr + lsize) -
+				   max(addr, it.addr);
+			pt_iter_next(&it, false);
+			continue;
 		}
 		if (pt_present(it.old)) {
 			pt_iter_next(&it, true);
@@ -458,8 +524,12 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 			n = 1 + pt_install_run(it.ptep + 1, new, it.level,
 					       pt_iter_run_room(&it), plain);
 			pt_sync(t, it.ptep, n);
-			pt_iter_run_skip(&it, n);
 			leaves[it.level] += n;
+			if (!plain && pt_lost_to_collapse(t, &it, g)) {
+				again = true;
+				continue;
+			}
+			pt_iter_run_skip(&it, n);
 			*mapped += n * lsize;
 			pt_iter_run_end(&it);
 			continue;
@@ -549,8 +619,10 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 				n += pt_clear_run(t, it.ptep + 1, it.level,
 						  pt_iter_run_room(&it), plain);
 			pt_sync(t, it.ptep, n);
-			pt_iter_run_skip(&it, n);
 			leaves[it.level] += n;
+			if (!plain && pt_lost_to_collapse(t, &it, g))
+				continue;
+			pt_iter_run_skip(&it, n);
 			*unmapped += n * lsize;
 			tdpmmu_gather_add_range(g, it.addr + lsize - n * lsize,
 						n * lsize, it.level);
@@ -637,14 +709,16 @@ static int PT_NAME(split)(struct tdpmmu *t, struct tdpmmu_root *root,
  * Change the leaf at the iterator to @new, the same translation with
  * other permissions or hardware bits, and add it to @g for the flush.
  * Returns 0 when done (or nothing to change), 1 to look at the entry
- * again after a lost race.
+ * again after a lost race (after one lost to a collapse, the walk is back
+ * at the root).
  */
 static inline int pt_change_leaf(struct tdpmmu *t, struct pt_iter *it,
 				 tdpmmu_pte_t new, struct tdpmmu_gather *g)
 {
 	if (new == it->old)
 		return 0;
-	if (!pt_cmpxchg(it->ptep, &it->old, new))
+	if (!pt_cmpxchg(it->ptep, &it->old, new) ||
+	    pt_lost_to_collapse(t, it, g))
 		return 1;
 	pt_sync(t, it->ptep, 1);
 	tdpmmu_gather_add_range(g, it->addr, tdpmmu_level_size(it->level),
@@ -708,21 +782,50 @@ static void pt_unlock_children(tdpmmu_pte_t *table, unsigned int n)
 }
 
 /*
+ * Do the entries of @table continue the run of leaves of @level that
+ * @want (entry 0's expected value, without hardware bits) starts?  Or the
+ * hardware bits they hold into *@hw.  A child XOR its expected value is 0
+ * but for the hardware bits it has; those are collected on the way, and
+ * the rest is tested once per cache line (eight entries), not per entry.
+ */
+static inline bool pt_children_match(const tdpmmu_pte_t *table,
+				     tdpmmu_pte_t want, unsigned int level,
+				     tdpmmu_pte_t *hw)
+{
+	tdpmmu_pte_t acc = 0;
+	unsigned int i, j;
+
+	for (i = 0; i < TDPMMU_PTES_PER_TABLE; i += 8) {
+		for (j = i; j < i + 8; j++) {
+			acc |= READ_ONCE(table[j]) ^ want;
+			want = pt_leaf_next(want, level);
+		}
+		if (acc & ~PT_HW_BITS)
+			return false;
+	}
+	*hw |= acc;
+	return true;
+}
+
+/*
  * Replace the table at the iterator by one huge leaf if its entries are
  * leaves that map one aligned, contiguous output range with the same
- * attributes.  In shared mode each child is locked first (PT_LOCKED: still
- * present for hardware, "being changed" for software), so nobody changes
- * a child between the check and the swap; after the swap the locked
- * children stay frozen for software until the table is freed.  Hardware
- * A/D bits of the children are carried into the huge leaf.  Returns 1 if
- * collapsed, 0 if not (nothing changed).
+ * attributes.  Nobody may change a child between the check and the swap:
+ * in exclusive mode nobody can; in shared mode a table of 4K leaves is
+ * guarded by its gate (pt_gate.h), and a table of huge leaves, whose
+ * entries could become tables, locks each child first (PT_LOCKED: still
+ * present for hardware, "being changed" for software) and keeps them
+ * locked after the swap until the table is freed.  Hardware A/D bits of
+ * the children are carried into the huge leaf.  Returns 1 if collapsed, 0
+ * if not (nothing changed).
  */
 static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 				   bool exclusive, struct tdpmmu_gather *g)
 {
-	unsigned int level = it->level, i;
+	unsigned int level = it->level, i = 0;
 	u64 size = tdpmmu_level_size(level);
 	tdpmmu_pte_t *table = pt_table(it->old);
+	bool gate = !exclusive && level == 2;
 	tdpmmu_pte_t huge, want, c, hw = 0;
 
 	c = READ_ONCE(table[0]);
@@ -731,21 +834,17 @@ static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 		return 0;
 	huge = pt_merge_leaf(c & ~PT_HW_BITS, level);
 	want = pt_split_child(huge, level, 0);
-	if (exclusive) {
-		/* Nobody else writes: check, no locks. */
-		for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++) {
-			c = READ_ONCE(table[i]);
-			if ((c & ~PT_HW_BITS) != want)
-				return 0;
-			hw |= c & PT_HW_BITS;
-			want = pt_leaf_next(want, level - 1);
-		}
+	if (gate && !pt_gate_close(table))
+		return 0;
+	if (exclusive || gate) {
+		if (!pt_children_match(table, want, level - 1, &hw))
+			goto abort;
 	} else {
-		for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++) {
+		for (; i < TDPMMU_PTES_PER_TABLE; i++) {
 			c = READ_ONCE(table[i]);
 			do {
 				if ((c & ~PT_HW_BITS) != want)
-					goto unlock;
+					goto abort;
 			} while (!pt_cmpxchg(&table[i], &c, c | PT_LOCKED));
 			hw |= c & PT_HW_BITS;
 			want = pt_leaf_next(want, level - 1);
@@ -759,7 +858,9 @@ static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 	if (pt_leaf_writable(huge))
 		hw |= PT_DIRTY;
 	if (!pt_cmpxchg(it->ptep, &it->old, huge | hw))
-		goto unlock;
+		goto abort;
+	if (gate)
+		pt_gate_kill(table);
 	pt_sync(t, it->ptep, 1);
 	pt_leaves_add(t, g, level - 1, -TDPMMU_PTES_PER_TABLE);
 	pt_leaves_add(t, g, level, 1);
@@ -769,8 +870,10 @@ static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 	g->leaf_levels |= BIT(level);
 	tdpmmu_gather_add_table(t, g, table);
 	return 1;
-unlock:
-	if (!exclusive)
+abort:
+	if (gate)
+		pt_gate_open(table);
+	else if (!exclusive)
 		pt_unlock_children(table, i);
 	return 0;
 }
@@ -786,7 +889,9 @@ static int PT_NAME(collapse)(struct tdpmmu *t, struct tdpmmu_root *root,
 
 	*collapsed = 0;
 	rcu_read_lock();
-	for (level = 2; level <= t->levels; level++) {
+	/* Up to the largest table that can lie wholly inside the range. */
+	for (level = 2; level <= t->levels && tdpmmu_level_size(level) <= size;
+	     level++) {
 		if (!(t->leaf_levels & BIT(level)))
 			continue;
 		pt_iter_start(&it, t, root, addr, end, level);
@@ -872,6 +977,8 @@ static int PT_NAME(fault)(struct tdpmmu *t, struct tdpmmu_root *root,
 				retries++;
 				continue;
 			}
+			if (pt_lost_to_collapse(t, &it, g))
+				continue;
 			pt_sync(t, it.ptep, 1);
 			/* Only a permission taken away needs a flush. */
 			if (pt_leaf_prot(it.old) & ~leaf->prot)
@@ -905,6 +1012,8 @@ static int PT_NAME(fault)(struct tdpmmu *t, struct tdpmmu_root *root,
 		}
 		pt_sync(t, it.ptep, 1);
 		pt_leaves_add(t, g, it.level, 1);
+		if (pt_lost_to_collapse(t, &it, g))
+			continue;
 		ret = 0;
 		break;
 	}
@@ -970,6 +1079,17 @@ static void PT_NAME(zap_root)(struct tdpmmu *t, struct tdpmmu_root *root,
 					t->levels);
 }
 
+/* The leaves of @level in @table, which nobody can change any more. */
+static unsigned int PT_NAME(count_leaves)(const tdpmmu_pte_t *table,
+					  unsigned int level)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < TDPMMU_PTES_PER_TABLE; i++)
+		n += pt_is_leaf(READ_ONCE(table[i]), level);
+	return n;
+}
+
 #include "pt_track.h"
 
 const struct tdpmmu_format PT_FORMAT = {
@@ -993,5 +1113,6 @@ const struct tdpmmu_format PT_FORMAT = {
 	.fault = PT_NAME(fault),
 	.walk = PT_NAME(walk),
 	.zap_root = PT_NAME(zap_root),
+	.count_leaves = PT_NAME(count_leaves),
 };
 EXPORT_SYMBOL_GPL(PT_FORMAT);

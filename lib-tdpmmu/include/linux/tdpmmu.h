@@ -161,7 +161,9 @@ struct tdpmmu_gather {
  *	can set up what it keeps per table (page->private)
  * @account: optional: called by tdpmmu_gather_finish(), before @flush,
  *	when @g->leaves counts a change, so the front-end can keep its own
- *	per-level statistics exact
+ *	per-level statistics exact; also from the RCU callback that frees a
+ *	table a shared-mode collapse replaced while writers changed it, with
+ *	the correction (softirq context: must not sleep or take the lock)
  */
 struct tdpmmu_ops {
 	void *(*alloc_table)(struct tdpmmu *t, gfp_t gfp);
@@ -202,6 +204,8 @@ struct tdpmmu_ops {
  * @fault: see tdpmmu_fault()
  * @walk: see tdpmmu_walk()
  * @zap_root: unlink everything below a root (exclusive use of the root)
+ * @count_leaves: the leaves of @level in an unlinked @table (used when a
+ *	table that a collapse replaced is freed, see lib-tdpmmu/pt_gate.h)
  */
 struct tdpmmu_format {
 	const char *name;
@@ -253,6 +257,8 @@ struct tdpmmu_format {
 		    tdpmmu_pte_t *entries, tdpmmu_pte_t **last);
 	void (*zap_root)(struct tdpmmu *t, struct tdpmmu_root *root,
 			 struct tdpmmu_gather *g);
+	unsigned int (*count_leaves)(const tdpmmu_pte_t *table,
+				     unsigned int level);
 };
 
 /**
@@ -279,7 +285,9 @@ struct tdpmmu_params {
  * cache line: tdpmmu_stat_add() changes this CPU's copy without a lock
  * prefix, tdpmmu_stats_read() sums the copies.  A single copy may go
  * negative (a table linked on one CPU and freed on another); the sum is
- * exact once the operations that changed it have returned.
+ * exact once the operations that changed it have returned and the tables
+ * they unlinked have been freed (@leaves of a table that a collapse
+ * replaced while writers changed it are corrected then: pt_gate.h).
  *
  * @tables: table pages currently linked, per level
  * @leaves: leaves currently installed, per level
