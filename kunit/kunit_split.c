@@ -636,7 +636,11 @@ static void cr_page(struct cr_arg *a, struct rnd_state *rnd)
 	if (ret || !cr_expect(a, addr, a->role == 2 ? 0 : TDPMMU_PROT_READ))
 		a->bad++;
 	do {
-		if (a->role == 2)
+		/* Both map paths: each must find its leaf in a huge one. */
+		if (a->role == 2 && a->ops % 2)
+			ret = fe_map_range(a->fe, addr, addr - CR_BASE + CR_OA,
+					   SZ_4K_ULL, RW, &done);
+		else if (a->role == 2)
 			ret = fe_map_cache(a->fe, &a->cache, addr,
 					   addr - CR_BASE + CR_OA, 1, RW);
 		else

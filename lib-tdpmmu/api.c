@@ -19,12 +19,15 @@
  * @leaf: what to install
  * @cache: pre-filled pages for missing tables (levels - @leaf->level
  *	pages are enough)
- * @g: gather; nothing is added (a new translation needs no flush)
+ * @g: gather; nothing is added (a new translation needs no flush), unless
+ *	a concurrent collapse took the table the leaf went into
+ *	(lib-tdpmmu/pt_gate.h)
  *
  * Missing tables are allocated from @cache and published with cmpxchg;
  * an existing leaf is never replaced.
  *
- * Return: 0 if installed or the identical leaf was already there;
+ * Return: 0 if installed or the identical leaf was already there (also
+ * inside a huge leaf a concurrent collapse made of it);
  * -EEXIST if a different leaf or a table is in the way; -EAGAIN if a
  * concurrent change (a frozen entry) is in the way; -ENOMEM if @cache ran
  * out; -EINVAL for a bad address, size, alignment, level or permission.
@@ -349,7 +352,9 @@ EXPORT_SYMBOL_GPL(tdpmmu_lookup);
  * Changing the output address of a present leaf is refused: the caller
  * unmaps first.
  *
- * Return: 0 if installed or changed, 1 if the same leaf was already there,
+ * Return: 0 if installed or changed, 1 if the same leaf was already there
+ * (or a concurrent collapse took in the change and this call split it out
+ * again),
  * -EEXIST if a leaf with another output address is there, -EAGAIN if a
  * concurrent change (a frozen entry) is in the way, -ENOMEM if @cache ran
  * out, -EINVAL for bad arguments.

@@ -311,8 +311,13 @@ static int PT_NAME(map)(struct tdpmmu *t, struct tdpmmu_root *root,
 		      leaf->addr + tdpmmu_level_size(leaf->level),
 		      leaf->level);
 	while (it.valid) {
+		/*
+		 * After a collapse took the table the leaf went into, the leaf
+		 * may be in the huge leaf now: that is success, and a frozen
+		 * entry is waited out, since a retry by the caller would see
+		 * the huge leaf and fail.
+		 */
 		if (pt_frozen(it.old)) {
-			/* Done again, the leaf may be in the huge one: wait. */
 			if (!again)
 				break;
 			cpu_relax();
@@ -473,8 +478,9 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 	long leaves[TDPMMU_MAX_LEVELS + 1] = { 0 }, retries = 0;
 	u64 end = addr + size, lsize, filled;
 	tdpmmu_pte_t *table, new;
+	/* A run lost to a collapse ends here: map() says why. */
+	u64 redo_end = 0;
 	struct pt_iter it;
-	bool again = false;
 	unsigned int n;
 	int ret = 0;
 
@@ -482,8 +488,7 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 	pt_iter_start(&it, t, root, addr, end, 1);
 	while (it.valid) {
 		if (pt_frozen(it.old)) {
-			/* As in map(): what was done again must not fail. */
-			if (again) {
+			if (it.next_addr < redo_end) {
 				cpu_relax();
 				pt_iter_restart(&it);
 				continue;
@@ -493,13 +498,13 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 		}
 		if (pt_is_leaf(it.old, it.level)) {
 			lsize = tdpmmu_level_size(it.level);
-			if (!again || !pt_leaf_same(it.old, it.addr, addr, oa,
-						    prot, fmt_bits)) {
+			if (it.next_addr >= redo_end ||
+			    !pt_leaf_same(it.old, it.addr, addr, oa, prot,
+					  fmt_bits)) {
 				ret = -EEXIST;
 				break;
 			}
-			*mapped += min(end, it.addr + lsize) -
-				   max(addr, it.addr);
+			*mapped += min(end, it.addr + lsize) - it.next_addr;
 			pt_iter_next(&it, false);
 			continue;
 		}
@@ -526,7 +531,8 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 			pt_sync(t, it.ptep, n);
 			leaves[it.level] += n;
 			if (!plain && pt_lost_to_collapse(t, &it, g)) {
-				again = true;
+				/* The walk is back at the run's start. */
+				redo_end = it.next_addr + n * lsize;
 				continue;
 			}
 			pt_iter_run_skip(&it, n);
@@ -708,17 +714,19 @@ static int PT_NAME(split)(struct tdpmmu *t, struct tdpmmu_root *root,
 /*
  * Change the leaf at the iterator to @new, the same translation with
  * other permissions or hardware bits, and add it to @g for the flush.
- * Returns 0 when done (or nothing to change), 1 to look at the entry
- * again after a lost race (after one lost to a collapse, the walk is back
- * at the root).
+ * With @gated (a change that must not be lost to a collapse, in shared
+ * mode), a collapse that took the table away sends the walk back to the
+ * root (pt_lost_to_collapse()).  Returns 0 when done (or nothing to
+ * change), 1 to look at the entry again after a lost race.
  */
 static inline int pt_change_leaf(struct tdpmmu *t, struct pt_iter *it,
-				 tdpmmu_pte_t new, struct tdpmmu_gather *g)
+				 tdpmmu_pte_t new, bool gated,
+				 struct tdpmmu_gather *g)
 {
 	if (new == it->old)
 		return 0;
 	if (!pt_cmpxchg(it->ptep, &it->old, new) ||
-	    pt_lost_to_collapse(t, it, g))
+	    (gated && pt_lost_to_collapse(t, it, g)))
 		return 1;
 	pt_sync(t, it->ptep, 1);
 	tdpmmu_gather_add_range(g, it->addr, tdpmmu_level_size(it->level),
@@ -757,7 +765,8 @@ static int PT_NAME(protect)(struct tdpmmu *t, struct tdpmmu_root *root,
 			break;
 		}
 		new = pt_leaf_set_prot(it.old, prot);
-		if (pt_change_leaf(t, &it, new, g)) {
+		if (pt_change_leaf(t, &it, new, !(flags & TDPMMU_EXCLUSIVE),
+				   g)) {
 			retries++;
 			continue;
 		}

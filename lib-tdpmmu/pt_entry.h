@@ -15,6 +15,10 @@ static inline bool pt_frozen(tdpmmu_pte_t pte)
 	return pte == PT_FROZEN || pte & PT_LOCKED;
 }
 
+/*
+ * Fully ordered when it succeeds: the collapse gate (pt_gate.h) relies on
+ * the load that follows a successful change not moving before it.
+ */
 static inline bool pt_cmpxchg(tdpmmu_pte_t *ptep, tdpmmu_pte_t *old,
 			      tdpmmu_pte_t new)
 {

@@ -44,7 +44,21 @@
  * access faults again).
  *
  * An unlinked table's word also holds its instance for the RCU callback;
- * the instance pointer is aligned, so the three low bits stay the gate's.
+ * the instance pointer is aligned, so the low bits stay the gate's.  The
+ * gather keeps DEAD and TOUCHED there but drops CLOSED: an unlinker froze
+ * the parent entry first, so the collapse that closed the gate will fail
+ * its swap, and its writers may go on as if it had opened the gate again.
+ *
+ * The waits here (and a map's wait on a frozen entry after a redo) spin,
+ * as the waits on frozen entries always did: the other side holds the
+ * instance's lock for read and finishes without waiting for anyone.  On
+ * PREEMPT_RT, where that lock does not keep it from being preempted, a
+ * waiter of higher priority on its CPU could keep it from finishing.
+ *
+ * A redo may have to split the huge leaf for a change of one 4K page, so
+ * a shared-mode operation on a range that a concurrent collapse covers can
+ * return what a split returns (-ENOMEM, -EBUSY without a cache, -EAGAIN
+ * with TDPMMU_NONBLOCK); the caller retries as it does for those.
  */
 #ifndef _TDPMMU_PT_GATE_H
 #define _TDPMMU_PT_GATE_H

@@ -192,7 +192,14 @@ static int PT_NAME(clear_dirty_mask)(struct tdpmmu *t, struct tdpmmu_root *root,
 		} else {
 			new = it.old & ~PT_DIRTY;
 		}
-		if (pt_change_leaf(t, &it, new, g)) {
+		/*
+		 * Losing a write-protect to a collapse loses dirty logging;
+		 * losing a D clear only reports the page again, whereas doing
+		 * it again on the huge leaf would clear the D of its other
+		 * pages, unreported.
+		 */
+		if (pt_change_leaf(t, &it, new,
+				   wrprot && !(flags & TDPMMU_EXCLUSIVE), g)) {
 			retries++;
 			continue;
 		}
