@@ -6,7 +6,9 @@
  * each format, in the two ways the userspace rows of bench/bench_core.c
  * name them: "map"/"unmap" fill fresh tables and free them again, in
  * shared mode; "-owned-present" maps with TDPMMU_OWNED into tables kept
- * from round to round, as the VT-d front-end does.
+ * from round to round, as the VT-d front-end does.  And split 2M->4K and
+ * collapse back, against mapping the same 512 entries fresh, with the
+ * table pages and their struct pages of a real kernel.
  *
  * A row is the median over BENCH_REPS rounds of the mean time of one
  * operation in a round of BENCH_BATCH, printed as a JSON line after
@@ -49,13 +51,21 @@ static const char *bench_host(void)
 	return IS_ENABLED(CONFIG_UML) ? "uml" : "qemu-x86_64";
 }
 
+/* One row; @peer NULL when it has none. */
 static void bench_print(struct kunit *test, const char *op,
 			const struct tdpmmu_format *fmt, const char *size,
-			u64 ns, u64 floor_ns)
+			u64 ns, const char *peer, u64 peer_ns, u64 floor_ns)
 {
+	if (!peer) {
+		kunit_info(test,
+			   "tdpmmu-bench: {\"op\": \"%s\", \"format\": \"%s\", \"size\": \"%s\", \"ns\": %llu, \"peer\": null, \"peer_ns\": null, \"floor_ns\": %llu, \"host\": \"%s\"}\n",
+			   op, fmt->name, size, ns, floor_ns, bench_host());
+		return;
+	}
 	kunit_info(test,
-		   "tdpmmu-bench: {\"op\": \"%s\", \"format\": \"%s\", \"size\": \"%s\", \"ns\": %llu, \"peer\": null, \"peer_ns\": null, \"floor_ns\": %llu, \"host\": \"%s\"}\n",
-		   op, fmt->name, size, ns, floor_ns, bench_host());
+		   "tdpmmu-bench: {\"op\": \"%s\", \"format\": \"%s\", \"size\": \"%s\", \"ns\": %llu, \"peer\": \"%s\", \"peer_ns\": %llu, \"floor_ns\": %llu, \"host\": \"%s\"}\n",
+		   op, fmt->name, size, ns, peer, peer_ns, floor_ns,
+		   bench_host());
 }
 
 /*
@@ -102,9 +112,9 @@ static void bench_map_unmap(struct kunit *test,
 	fe_destroy(test, fe);
 	floor = bench_store_floor(test, n);
 	bench_print(test, owned ? "map-owned-present" : "map", fmt, size,
-		    bench_median(tm), floor);
+		    bench_median(tm), NULL, 0, floor);
 	bench_print(test, owned ? "unmap-owned-present" : "unmap", fmt, size,
-		    bench_median(tu), floor);
+		    bench_median(tu), NULL, 0, floor);
 }
 
 static void tdpmmu_bench_map_unmap(struct kunit *test)
@@ -120,8 +130,102 @@ static void tdpmmu_bench_map_unmap(struct kunit *test)
 	}
 }
 
+#define SPLIT_PROT	(TDPMMU_PROT_READ | TDPMMU_PROT_WRITE)
+
+/* The operations of a split/collapse round, each on the 2M at @addr. */
+typedef bool (*bench_2m_fn)(struct test_fe *fe, struct tdpmmu_cache *cache,
+			    u64 addr);
+
+static bool bench_split(struct test_fe *fe, struct tdpmmu_cache *cache,
+			u64 addr)
+{
+	return !fe_split_all(fe, cache, addr, SZ_2M_ULL, 1, 0);
+}
+
+static bool bench_collapse(struct test_fe *fe, struct tdpmmu_cache *cache,
+			   u64 addr)
+{
+	return fe_collapse(fe, addr, SZ_2M_ULL, 0) == 1;
+}
+
+static bool bench_collapse_excl(struct test_fe *fe,
+				struct tdpmmu_cache *cache, u64 addr)
+{
+	return fe_collapse(fe, addr, SZ_2M_ULL, TDPMMU_EXCLUSIVE) == 1;
+}
+
+static bool bench_fresh_map(struct test_fe *fe, struct tdpmmu_cache *cache,
+			    u64 addr)
+{
+	u64 done;
+
+	return !fe_map_range(fe, addr, addr, SZ_2M_ULL, SPLIT_PROT, &done);
+}
+
+/* Run @fn on each 2M region of a round; mean ns per call. */
+static u64 bench_each_2m(struct kunit *test, struct test_fe *fe,
+			 struct tdpmmu_cache *cache, bench_2m_fn fn)
+{
+	u64 t0 = ktime_get_ns();
+	unsigned int b;
+
+	for (b = 0; b < BENCH_BATCH; b++)
+		KUNIT_ASSERT_TRUE(test, fn(fe, cache, b * SZ_2M_ULL));
+	return (ktime_get_ns() - t0) / BENCH_BATCH;
+}
+
+/*
+ * Split 2M->4K, collapse back in shared mode, split again and collapse in
+ * exclusive mode, BENCH_BATCH 2M leaves a round, each operation through
+ * the locked helpers a front-end would use (the split refills its cache
+ * outside the lock, the collapse's gather frees the old table after a
+ * grace period).  The peer "fresh-map" maps the same 512 4K leaves into
+ * empty space of an instance that allows no huge leaf, allocating the
+ * table as it goes.
+ */
+static void tdpmmu_bench_split_collapse(struct kunit *test)
+{
+	const struct tdpmmu_format *fmt =
+		*(const struct tdpmmu_format *const *)test->param_value;
+	u64 ts[BENCH_REPS], tc[BENCH_REPS], tx[BENCH_REPS], tf[BENCH_REPS];
+	const u64 len = BENCH_BATCH * SZ_2M_ULL;
+	struct tdpmmu_cache cache = { 0 };
+	struct test_fe *fe, *peer;
+	u64 done, floor, fresh;
+	unsigned int r;
+
+	fe = fe_create_fmt(test, fmt, 4, BIT(2));
+	peer = fe_create_fmt(test, fmt, 4, 0);
+	for (r = 0; r < BENCH_REPS; r++) {
+		KUNIT_ASSERT_EQ(test, fe_map_range(fe, 0, 0, len, SPLIT_PROT,
+						   &done), 0);
+		ts[r] = bench_each_2m(test, fe, &cache, bench_split);
+		tc[r] = bench_each_2m(test, fe, &cache, bench_collapse);
+		KUNIT_ASSERT_EQ(test, fe_split_all(fe, &cache, 0, len, 1, 0),
+				0);
+		tx[r] = bench_each_2m(test, fe, &cache, bench_collapse_excl);
+		KUNIT_ASSERT_EQ(test, fe_unmap(fe, 0, len, TDPMMU_UNMAP_TABLES,
+					       &done), 0);
+		tf[r] = bench_each_2m(test, peer, NULL, bench_fresh_map);
+		KUNIT_ASSERT_EQ(test, fe_unmap(peer, 0, len,
+					       TDPMMU_UNMAP_TABLES, &done), 0);
+	}
+	tdpmmu_cache_drain(&fe->t, &cache);
+	fe_destroy(test, fe);
+	fe_destroy(test, peer);
+	floor = bench_store_floor(test, TDPMMU_PTES_PER_TABLE);
+	fresh = bench_median(tf);
+	bench_print(test, "split-2M-4K", fmt, "512x4K", bench_median(ts),
+		    "fresh-map", fresh, floor);
+	bench_print(test, "collapse-4K-2M", fmt, "512x4K", bench_median(tc),
+		    "fresh-map", fresh, floor);
+	bench_print(test, "collapse-4K-2M-excl", fmt, "512x4K",
+		    bench_median(tx), "fresh-map", fresh, floor);
+}
+
 static struct kunit_case tdpmmu_bench_cases[] = {
 	KUNIT_CASE_PARAM(tdpmmu_bench_map_unmap, bench_format_gen_params),
+	KUNIT_CASE_PARAM(tdpmmu_bench_split_collapse, bench_format_gen_params),
 	{}
 };
 
