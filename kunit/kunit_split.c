@@ -307,6 +307,41 @@ static void tdpmmu_test_protect(struct kunit *test)
 	fe_destroy(test, fe);
 }
 
+/*
+ * The check reads the children in four interleaved chains and tests them
+ * once per eight entries: one child with another permission, at a place
+ * in each chain, group and end of the table, must stop the collapse in
+ * both modes.
+ */
+static void collapse_refused_anywhere(struct kunit *test, struct test_fe *fe,
+				      u64 base, u64 oa)
+{
+	static const unsigned int at[] = { 0, 1, 2, 3, 4, 7, 8, 13, 255, 508,
+					   510, 511 };
+	unsigned int i, flags;
+	u64 done, a;
+
+	KUNIT_ASSERT_EQ(test, fe_map(fe, base, oa, 2, RW), 0);
+	KUNIT_ASSERT_EQ(test, fe_split(fe, base, SZ_2M_ULL, 1, 0, &done), 0);
+	for (i = 0; i < ARRAY_SIZE(at); i++) {
+		a = base + at[i] * SZ_4K_ULL;
+		KUNIT_ASSERT_EQ(test, fe_protect(fe, a, SZ_4K_ULL, 0,
+						 TDPMMU_PROT_WRITE, true,
+						 &done), 0);
+		for (flags = 0; flags <= TDPMMU_EXCLUSIVE;
+		     flags += TDPMMU_EXCLUSIVE)
+			KUNIT_EXPECT_EQ_MSG(test, fe_collapse(fe, base,
+							      SZ_2M_ULL, flags),
+					    0, "child %u", at[i]);
+		KUNIT_ASSERT_EQ(test, fe_protect(fe, a, SZ_4K_ULL,
+						 TDPMMU_PROT_WRITE, 0, true,
+						 &done), 0);
+	}
+	KUNIT_EXPECT_EQ(test, fe_collapse(fe, base, SZ_2M_ULL, 0), 1);
+	expect_leaf(test, fe, base, oa, 2, RW);
+	KUNIT_EXPECT_EQ(test, fe_unmap(fe, base, SZ_2M_ULL, 0, &done), 0);
+}
+
 static void tdpmmu_test_collapse(struct kunit *test)
 {
 	struct test_fe *fe = fe_create(test, 4, BIT(2) | BIT(3));
@@ -353,6 +388,7 @@ static void tdpmmu_test_collapse(struct kunit *test)
 				0);
 	}
 	KUNIT_EXPECT_EQ(test, fe_stat(fe, collapses), 2);
+	collapse_refused_anywhere(test, fe, base, oa);
 
 	/* Output not aligned to 2M: never collapsed. */
 	KUNIT_EXPECT_EQ(test, fe_map_range(fe, base, oa + SZ_4K_ULL, SZ_2M_ULL,
