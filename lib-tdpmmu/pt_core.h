@@ -800,21 +800,24 @@ static inline tdpmmu_pte_t pt_leaf_skip(tdpmmu_pte_t pte, unsigned int level,
 }
 
 /*
- * Do the entries of @table continue the run of leaves of @level that
- * @want (entry 0's expected value, without hardware bits) starts?  Or the
- * hardware bits they hold into *@hw.  A child XOR its expected value is 0
- * but for the hardware bits it has; those are collected on the way, and
- * the rest is tested once per cache line (eight entries), not per entry.
- * Four independent chains, one per entry of a group of four, so that the
- * loop is not bound by one chain's latency (twice as fast as one).
+ * Are the entries of @table the children that splitting @huge, a leaf of
+ * @level without hardware bits, would give?  Or the hardware bits they
+ * hold into *@hw.  A child XOR its expected value is 0 but for the
+ * hardware bits it has; those are collected on the way, and the rest is
+ * tested once per cache line (eight entries), not per entry.  Four
+ * independent chains of expected values, one per entry of a group of
+ * four, so that the loop is not bound by one chain's latency (twice as
+ * fast as one chain; pt_split_child() for each entry is slower still, as
+ * the level is not known at compile time).
  */
 static inline bool pt_children_match(const tdpmmu_pte_t *table,
-				     tdpmmu_pte_t want, unsigned int level,
+				     tdpmmu_pte_t huge, unsigned int level,
 				     tdpmmu_pte_t *hw)
 {
-	tdpmmu_pte_t w0 = want, w1 = pt_leaf_skip(want, level, 1);
-	tdpmmu_pte_t w2 = pt_leaf_skip(want, level, 2);
-	tdpmmu_pte_t w3 = pt_leaf_skip(want, level, 3);
+	tdpmmu_pte_t w0 = pt_split_child(huge, level, 0);
+	tdpmmu_pte_t w1 = pt_split_child(huge, level, 1);
+	tdpmmu_pte_t w2 = pt_split_child(huge, level, 2);
+	tdpmmu_pte_t w3 = pt_split_child(huge, level, 3);
 	tdpmmu_pte_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
 	unsigned int i;
 
@@ -823,10 +826,10 @@ static inline bool pt_children_match(const tdpmmu_pte_t *table,
 		a1 |= READ_ONCE(table[i + 1]) ^ w1;
 		a2 |= READ_ONCE(table[i + 2]) ^ w2;
 		a3 |= READ_ONCE(table[i + 3]) ^ w3;
-		w0 = pt_leaf_skip(w0, level, 4);
-		w1 = pt_leaf_skip(w1, level, 4);
-		w2 = pt_leaf_skip(w2, level, 4);
-		w3 = pt_leaf_skip(w3, level, 4);
+		w0 = pt_leaf_skip(w0, level - 1, 4);
+		w1 = pt_leaf_skip(w1, level - 1, 4);
+		w2 = pt_leaf_skip(w2, level - 1, 4);
+		w3 = pt_leaf_skip(w3, level - 1, 4);
 		if (i % 8 && (a0 | a1 | a2 | a3) & ~PT_HW_BITS)
 			return false;
 	}
@@ -864,7 +867,7 @@ static int PT_NAME(collapse_table)(struct tdpmmu *t, struct pt_iter *it,
 	if (gate && !pt_gate_close(table))
 		return 0;
 	if (exclusive || gate) {
-		if (!pt_children_match(table, want, level - 1, &hw))
+		if (!pt_children_match(table, huge, level, &hw))
 			goto abort;
 	} else {
 		for (; i < TDPMMU_PTES_PER_TABLE; i++) {
