@@ -62,17 +62,12 @@ void tdpmmu_gather_add_table(struct tdpmmu *t, struct tdpmmu_gather *g,
 {
 	struct page *page = virt_to_page(table);
 
-	unsigned long old, prev;
-
 	BUILD_BUG_ON(__alignof__(struct tdpmmu) <= PT_GATE_MASK);
 	/*
 	 * The instance, for the RCU callback; a collapse's marks stay for
 	 * writers still inside (pt_gate.h), who may add one meanwhile.
 	 */
-	old = READ_ONCE(page->index);
-	while ((prev = cmpxchg(&page->index, old, (unsigned long)t |
-			       (old & (PT_GATE_DEAD | PT_GATE_TOUCHED)))) != old)
-		old = prev;
+	pt_gate_update(table, PT_GATE_DEAD | PT_GATE_TOUCHED, (unsigned long)t);
 	list_add_tail(&page->lru, &g->free_list);
 	g->nr_free++;
 	g->tables_changed = true;

@@ -104,12 +104,16 @@ static inline void pt_gate_kill(void *table)
 	smp_store_release(pt_gate(table), PT_GATE_DEAD);
 }
 
-/* Or @bits into the gate word, which others may change meanwhile. */
-static inline void pt_gate_set(const void *table, unsigned long bits)
+/*
+ * Set the gate word to its bits in @keep, or'ed with @set, with cmpxchg:
+ * others may change it meanwhile.
+ */
+static inline void pt_gate_update(const void *table, unsigned long keep,
+				  unsigned long set)
 {
 	unsigned long *gate = pt_gate(table), old = READ_ONCE(*gate), prev;
 
-	while ((prev = cmpxchg(gate, old, old | bits)) != old)
+	while ((prev = cmpxchg(gate, old, (old & keep) | set)) != old)
 		old = prev;
 }
 
@@ -131,7 +135,7 @@ static inline bool pt_gate_lost(const void *table)
 	if (!(s & PT_GATE_DEAD))
 		return false;
 	if (!(s & PT_GATE_TOUCHED))
-		pt_gate_set(table, PT_GATE_TOUCHED);
+		pt_gate_update(table, ~0UL, PT_GATE_TOUCHED);
 	return true;
 }
 
