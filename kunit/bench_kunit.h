@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the KUnit-driven benchmarks share (kunit_bench.c, and intel-iommu's
- * tdpmmu_bench.c): the median of BENCH_REPS rounds, and the store floor.
+ * tdpmmu_bench.c): the median of BENCH_REPS rounds, the store floor, and
+ * the row they print.
  */
 #ifndef _TDPMMU_BENCH_KUNIT_H
 #define _TDPMMU_BENCH_KUNIT_H
@@ -48,6 +49,32 @@ static inline u64 bench_store_floor(struct kunit *test, unsigned int n)
 		t[r] = (ktime_get_ns() - start) / loops;
 	}
 	return bench_median(t);
+}
+
+/* Where a row was measured: under UML, or in the x86_64 guest. */
+static inline const char *bench_host(void)
+{
+	return IS_ENABLED(CONFIG_UML) ? "uml" : "qemu-x86_64";
+}
+
+/*
+ * Print one row of results/bench.json for scripts/kunit.sh to collect:
+ * @ns per operation, beside @peer's @peer_ns (@peer NULL: no peer) and
+ * the store floor.
+ */
+static inline void bench_print(struct kunit *test, const char *op,
+			       const char *format, const char *size, u64 ns,
+			       const char *peer, u64 peer_ns, u64 floor_ns)
+{
+	if (!peer) {
+		kunit_info(test,
+			   "tdpmmu-bench: {\"op\": \"%s\", \"format\": \"%s\", \"size\": \"%s\", \"ns\": %llu, \"peer\": null, \"peer_ns\": null, \"floor_ns\": %llu, \"host\": \"%s\"}\n",
+			   op, format, size, ns, floor_ns, bench_host());
+		return;
+	}
+	kunit_info(test,
+		   "tdpmmu-bench: {\"op\": \"%s\", \"format\": \"%s\", \"size\": \"%s\", \"ns\": %llu, \"peer\": \"%s\", \"peer_ns\": %llu, \"floor_ns\": %llu, \"host\": \"%s\"}\n",
+		   op, format, size, ns, peer, peer_ns, floor_ns, bench_host());
 }
 
 #endif

@@ -46,28 +46,6 @@ static void bench_format_desc(const struct tdpmmu_format *const *fmt,
 
 KUNIT_ARRAY_PARAM(bench_format, bench_formats, bench_format_desc);
 
-static const char *bench_host(void)
-{
-	return IS_ENABLED(CONFIG_UML) ? "uml" : "qemu-x86_64";
-}
-
-/* One row; @peer NULL when it has none. */
-static void bench_print(struct kunit *test, const char *op,
-			const struct tdpmmu_format *fmt, const char *size,
-			u64 ns, const char *peer, u64 peer_ns, u64 floor_ns)
-{
-	if (!peer) {
-		kunit_info(test,
-			   "tdpmmu-bench: {\"op\": \"%s\", \"format\": \"%s\", \"size\": \"%s\", \"ns\": %llu, \"peer\": null, \"peer_ns\": null, \"floor_ns\": %llu, \"host\": \"%s\"}\n",
-			   op, fmt->name, size, ns, floor_ns, bench_host());
-		return;
-	}
-	kunit_info(test,
-		   "tdpmmu-bench: {\"op\": \"%s\", \"format\": \"%s\", \"size\": \"%s\", \"ns\": %llu, \"peer\": \"%s\", \"peer_ns\": %llu, \"floor_ns\": %llu, \"host\": \"%s\"}\n",
-		   op, fmt->name, size, ns, peer, peer_ns, floor_ns,
-		   bench_host());
-}
-
 /*
  * One row pair: @n leaves of @level per operation, BENCH_BATCH operations
  * a round on regions @stride apart, @owned as described at the top.
@@ -111,10 +89,10 @@ static void bench_map_unmap(struct kunit *test,
 				       TDPMMU_UNMAP_TABLES, &done), 0);
 	fe_destroy(test, fe);
 	floor = bench_store_floor(test, n);
-	bench_print(test, owned ? "map-owned-present" : "map", fmt, size,
+	bench_print(test, owned ? "map-owned-present" : "map", fmt->name, size,
 		    bench_median(tm), NULL, 0, floor);
-	bench_print(test, owned ? "unmap-owned-present" : "unmap", fmt, size,
-		    bench_median(tu), NULL, 0, floor);
+	bench_print(test, owned ? "unmap-owned-present" : "unmap", fmt->name,
+		    size, bench_median(tu), NULL, 0, floor);
 }
 
 static void tdpmmu_bench_map_unmap(struct kunit *test)
@@ -215,11 +193,11 @@ static void tdpmmu_bench_split_collapse(struct kunit *test)
 	fe_destroy(test, peer);
 	floor = bench_store_floor(test, TDPMMU_PTES_PER_TABLE);
 	fresh = bench_median(tf);
-	bench_print(test, "split-2M-4K", fmt, "512x4K", bench_median(ts),
+	bench_print(test, "split-2M-4K", fmt->name, "512x4K", bench_median(ts),
 		    "fresh-map", fresh, floor);
-	bench_print(test, "collapse-4K-2M", fmt, "512x4K", bench_median(tc),
-		    "fresh-map", fresh, floor);
-	bench_print(test, "collapse-4K-2M-excl", fmt, "512x4K",
+	bench_print(test, "collapse-4K-2M", fmt->name, "512x4K",
+		    bench_median(tc), "fresh-map", fresh, floor);
+	bench_print(test, "collapse-4K-2M-excl", fmt->name, "512x4K",
 		    bench_median(tx), "fresh-map", fresh, floor);
 }
 

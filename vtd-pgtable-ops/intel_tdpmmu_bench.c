@@ -81,14 +81,6 @@ static struct iommu_domain *bench_domain_alloc(struct kunit *test,
 	return dom;
 }
 
-static void bench_print(struct kunit *test, const char *op, const char *size,
-			u64 ns, u64 peer_ns, u64 floor_ns)
-{
-	kunit_info(test,
-		   "tdpmmu-bench: {\"op\": \"%s\", \"format\": \"vtdss\", \"size\": \"%s\", \"ns\": %llu, \"peer\": \"intel-iommu\", \"peer_ns\": %llu, \"floor_ns\": %llu, \"host\": \"qemu-x86_64\"}\n",
-		   op, size, ns, peer_ns, floor_ns);
-}
-
 static void intel_tdp_bench_map_unmap(struct kunit *test)
 {
 	struct iommu_domain *ours, *theirs;
@@ -114,9 +106,10 @@ static void intel_tdp_bench_map_unmap(struct kunit *test)
 		bench_domain(test, ours, &rows[i], phys, &map[0], &unmap[0]);
 		bench_domain(test, theirs, &rows[i], phys, &map[1], &unmap[1]);
 		floor = bench_store_floor(test, rows[i].count);
-		bench_print(test, "map", rows[i].size, map[0], map[1], floor);
-		bench_print(test, "unmap", rows[i].size, unmap[0], unmap[1],
-			    floor);
+		bench_print(test, "map", "vtdss", rows[i].size, map[0],
+			    "intel-iommu", map[1], floor);
+		bench_print(test, "unmap", "vtdss", rows[i].size, unmap[0],
+			    "intel-iommu", unmap[1], floor);
 	}
 	iommu_domain_free(theirs);
 	iommu_domain_free(ours);
