@@ -166,13 +166,14 @@ static inline void pt_count(struct tdpmmu *t, const long *leaves, int sign,
 		tdpmmu_stat_add(t, retries, retries);
 }
 
-/* Link a fresh table at the iterator's (non-present) entry. */
+/*
+ * Link @table at the iterator's (non-present) entry.  The caller set it up
+ * with pt_table_init() and wrote back its entries with pt_sync(): a walker
+ * that does not snoop must not see the page's old bytes.
+ */
 static int PT_NAME(link_table)(struct tdpmmu *t, struct pt_iter *it,
 			       tdpmmu_pte_t *table)
 {
-	pt_table_init(t, it, table);
-	/* A walker that does not snoop must not see the page's old bytes. */
-	pt_sync(t, table, TDPMMU_PTES_PER_TABLE);
 	if (!pt_cmpxchg(it->ptep, &it->old, pt_mk_table(table)))
 		return -EAGAIN;
 	pt_sync(t, it->ptep, 1);
@@ -191,6 +192,8 @@ static int PT_NAME(link_from_cache)(struct tdpmmu *t, struct pt_iter *it,
 
 	if (!table)
 		return -ENOMEM;
+	pt_table_init(t, it, table);
+	pt_sync(t, table, TDPMMU_PTES_PER_TABLE);
 	if (PT_NAME(link_table)(t, it, table)) {
 		tdpmmu_cache_return(cache, table);
 		return 1;
@@ -552,8 +555,7 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 		filled = PT_NAME(fill_table)(t, table, it.level - 1,
 					     max(it.addr, addr), end, &leaf,
 					     g);
-		if (filled)
-			pt_sync(t, table, TDPMMU_PTES_PER_TABLE);
+		pt_sync(t, table, TDPMMU_PTES_PER_TABLE);
 		if (PT_NAME(link_table)(t, &it, table)) {
 			if (filled) {
 				n = filled >> tdpmmu_level_shift(it.level - 1);
