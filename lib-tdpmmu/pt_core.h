@@ -14,8 +14,9 @@
  *   pt_mk_table(table), pt_mk_leaf(leaf), pt_leaf_oa(pte),
  *   pt_leaf_prot(pte), pt_leaf_fmt_bits(pte), pt_leaf_set_prot(pte, prot),
  *   pt_leaf_next(pte, level) (the leaf mapping the next @level-sized
- *   output range), pt_volatile(t, pte) (hardware may still set a bit in
- *   it),
+ *   output range), pt_hw_sets_ad(t) (hardware may set accessed or dirty
+ *   bits in @t's leaves now), pt_volatile(t, pte) (hardware may still set
+ *   a bit in it),
  *   pt_split_child(pte, level, i) (entry i of the table replacing a huge
  *   leaf), pt_merge_leaf(child, level) (the huge leaf whose first child is
  *   @child),
@@ -461,6 +462,13 @@ static inline unsigned int pt_clear_run(struct tdpmmu *t, tdpmmu_pte_t *ptep,
 	tdpmmu_pte_t old;
 	unsigned int i;
 
+	/* Nothing but the caller writes: plain loads and stores. */
+	if (plain && !pt_hw_sets_ad(t)) {
+		for (i = 0; i < room && pt_is_leaf(READ_ONCE(ptep[i]), level);
+		     i++)
+			WRITE_ONCE(ptep[i], 0);
+		return i;
+	}
 	for (i = 0; i < room; i++) {
 		old = READ_ONCE(ptep[i]);
 		if (!pt_is_leaf(old, level) ||

@@ -69,6 +69,12 @@ static inline bool pt_leaf_writable(tdpmmu_pte_t pte)
 	return pte & PT_WRITE_BIT;
 }
 
+/* Whether hardware may set accessed or dirty bits in @t's leaves now. */
+static inline bool pt_hw_sets_ad(const struct tdpmmu *t)
+{
+	return PT_HW_BITS && (PT_AD_ALWAYS || READ_ONCE(t->hw_ad));
+}
+
 /*
  * Whether hardware may still change @pte (set an accessed or dirty bit),
  * so that clearing it must be atomic to keep what it set: a present entry
@@ -76,8 +82,7 @@ static inline bool pt_leaf_writable(tdpmmu_pte_t pte)
  */
 static inline bool pt_volatile(const struct tdpmmu *t, tdpmmu_pte_t pte)
 {
-	return PT_HW_BITS && (PT_AD_ALWAYS || READ_ONCE(t->hw_ad)) &&
-	       pt_present(pte) &&
+	return pt_hw_sets_ad(t) && pt_present(pte) &&
 	       (!(pte & PT_ACCESSED) ||
 		(pt_leaf_writable(pte) && !(pte & PT_DIRTY)));
 }
