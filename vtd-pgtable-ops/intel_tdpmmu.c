@@ -23,6 +23,7 @@
 #include <linux/bitmap.h>
 #include <linux/iommu.h>
 #include <linux/moduleparam.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/tdpmmu.h>
@@ -51,19 +52,34 @@ struct intel_tdp {
  * /sys/module/tdpmmu/parameters/: proof that the tables a device walks
  * are the library's.
  */
-static atomic_long_t stat_domains, stat_maps, stat_unmaps, stat_tables;
+static atomic_long_t stat_domains, stat_tables;
+/* Per CPU: every map and unmap counts, and CPUs map in parallel. */
+static DEFINE_PER_CPU(unsigned long, stat_maps);
+static DEFINE_PER_CPU(unsigned long, stat_unmaps);
 
 static int stat_get(char *buf, const struct kernel_param *kp)
 {
 	return sysfs_emit(buf, "%ld\n", atomic_long_read(kp->arg));
 }
 
+static int stat_pcpu_get(char *buf, const struct kernel_param *kp)
+{
+	unsigned long __percpu *count = (unsigned long __percpu __force *)kp->arg;
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(count, cpu);
+	return sysfs_emit(buf, "%lu\n", sum);
+}
+
 static const struct kernel_param_ops stat_ops = { .get = stat_get };
+static const struct kernel_param_ops stat_pcpu_ops = { .get = stat_pcpu_get };
 module_param_cb(domains, &stat_ops, &stat_domains, 0444);
 MODULE_PARM_DESC(domains, "second-stage domains on lib/tdpmmu now");
-module_param_cb(maps, &stat_ops, &stat_maps, 0444);
+module_param_cb(maps, &stat_pcpu_ops, (void __force *)&stat_maps, 0444);
 MODULE_PARM_DESC(maps, "map calls served");
-module_param_cb(unmaps, &stat_ops, &stat_unmaps, 0444);
+module_param_cb(unmaps, &stat_pcpu_ops, (void __force *)&stat_unmaps, 0444);
 MODULE_PARM_DESC(unmaps, "unmap calls served");
 module_param_cb(tables, &stat_ops, &stat_tables, 0444);
 MODULE_PARM_DESC(tables, "page-table pages held now");
@@ -301,7 +317,7 @@ int intel_tdp_map(struct dmar_domain *domain, u64 iova, u64 phys, u64 size,
 						  &mapped))
 		tdpmmu_gather_finish(&tdp->t, &g);
 	if (!ret)
-		atomic_long_inc(&stat_maps);
+		this_cpu_inc(stat_maps);
 	return ret;
 }
 
@@ -329,13 +345,16 @@ size_t intel_tdp_unmap(struct dmar_domain *domain, u64 iova, size_t size,
 	if (WARN_ON_ONCE(intel_tdp_unmap_range(tdp, iova, size, &g,
 					       &unmapped)))
 		return 0;
-	atomic_long_inc(&stat_unmaps);
+	this_cpu_inc(stat_unmaps);
 	if (g.start == g.end)
 		return size;
-	/* Flush now if tables go: they may be freed only after it. */
+	/*
+	 * Flush now if tables go, as they may be freed only after it; that
+	 * flush covers the leaves too.
+	 */
 	if (g.nr_free || g.tables_changed)
 		tdpmmu_gather_finish(&tdp->t, &g);
-	if (!iommu_iotlb_gather_queued(gather))
+	else if (!iommu_iotlb_gather_queued(gather))
 		iommu_iotlb_gather_add_page(&domain->domain, gather, g.start,
 					    g.end - g.start);
 	return max_t(u64, iova + size, g.end) - iova;
