@@ -66,14 +66,19 @@ static void bench_domain(struct kunit *test, struct iommu_domain *dom,
 	*unmap_ns = bench_median(tu);
 }
 
-/* A domain on the library's tables (@lib) or on the driver's own. */
+/*
+ * A domain on the library's tables (@lib) or on the driver's own, as
+ * IOMMUFD allocates one for a device: sized for its IOMMU, with its large
+ * pages.  (A domain from iommu_paging_domain_alloc() learns neither until
+ * it is attached: 5 levels and 4K only.)
+ */
 static struct iommu_domain *bench_domain_alloc(struct kunit *test,
 					       struct pci_dev *pdev, bool lib)
 {
 	struct iommu_domain *dom;
 	bool saved = intel_tdp_set_enable(lib);
 
-	dom = iommu_paging_domain_alloc(&pdev->dev);
+	dom = intel_iommu_ops.domain_alloc_user(&pdev->dev, 0, NULL, NULL);
 	intel_tdp_set_enable(saved);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(dom));
 	KUNIT_ASSERT_EQ(test, !!container_of(dom, struct dmar_domain,
