@@ -12,12 +12,13 @@
 
 static inline bool shim_held_read(rwlock_t *l)
 {
-	return __atomic_load_n(&l->readers, __ATOMIC_RELAXED) > 0;
+	return __atomic_load_n(&l->cnts, __ATOMIC_RELAXED) >= SHIM_QR_BIAS;
 }
 
 static inline bool shim_held_write(rwlock_t *l)
 {
-	return __atomic_load_n(&l->writer, __ATOMIC_RELAXED);
+	return (__atomic_load_n(&l->cnts, __ATOMIC_RELAXED) &
+		SHIM_QW_LOCKED) == SHIM_QW_LOCKED;
 }
 
 /*
