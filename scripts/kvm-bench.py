@@ -3,8 +3,10 @@
 """kvm-bench.py STOCK_LOG OURS_LOG OUT_JSONL: KVM's demand_paging_test and
 dirty_log_perf_test timings from two guest consoles (scripts/kvm-bench.sh),
 stock 6.12 KVM against KVM on lib/tdpmmu.  Each test ran several times in
-one boot; a row is the median per 4K page of guest memory (ns), with
-min/max, ours beside stock (peer "stock-kvm").  Prints the table, writes
+one boot; the first run of each is a warm-up (the guest's memory is new
+to QEMU then) and is dropped.  A row is the median per 4K page of guest
+memory (ns) of the other runs, with min/max, ours beside stock (peer
+"stock-kvm").  Prints the table, writes
 one JSON object per row (DESIGN.md section 7) to OUT_JSONL, and exits 1 if
 a log has no runs."""
 import json
@@ -16,15 +18,34 @@ RUN = re.compile(r'kvm-selftests: run (\S+)(.*?) \(timeout')
 RESULT = re.compile(r'kvm-selftests: result (\S+)')
 TIME = r'([0-9]+\.[0-9]+)s'
 METRICS = [
-    # (op, regex on the console, per-iteration?)
+    # (op, regex on the console); "%s" is the MMU work, by mode (op_name)
     ('fault-demand-paging', re.compile(r'Total guest execution time:\s+' + TIME)),
     ('fault-populate', re.compile(r'Populate memory time: ' + TIME)),
-    ('wrprot-enable-dirty-log', re.compile(r'Enabling dirty logging time: ' + TIME)),
+    ('%senable-dirty-log', re.compile(r'Enabling dirty logging time: ' + TIME)),
     ('fault-dirty-pass', re.compile(r'Iteration [2-9] dirty memory time: ' + TIME)),
-    ('get-dirty-log', re.compile(r'Get dirty log over .* \(Avg ' + TIME)),
-    ('clear-dirty-log', re.compile(r'Clear dirty log over .* \(Avg ' + TIME)),
-    ('collapse-disable-dirty-log', re.compile(r'Disabling dirty logging time: ' + TIME)),
+    ('%sget-dirty-log', re.compile(r'Get dirty log over .* \(Avg ' + TIME)),
+    ('split-wrprot-clear-dirty-log', re.compile(r'Clear dirty log over .* \(Avg ' + TIME)),
+    ('%sdisable-dirty-log', re.compile(r'Disabling dirty logging time: ' + TIME)),
 ]
+
+
+def op_name(op, args):
+    """What KVM's MMU does in the step, which depends on the test's mode.
+    With manual protect (dirty_log_perf_test's default), enabling dirty
+    logging changes only the memslot's flags, and KVM_CLEAR_DIRTY_LOG
+    splits and write-protects 64 pages at a time; with -g, enabling
+    write-protects the slot (eagerly splitting its 2M pages first) and
+    KVM_GET_DIRTY_LOG write-protects what was dirtied.  Disabling recovers
+    2M mappings only where the backing has them."""
+    if '%s' not in op:
+        return op
+    manual = not re.search(r'(^| )-g( |$)', args)
+    thp = re.search(r'-s \S*(thp|hugetlb)', args)
+    if op.startswith('%senable'):
+        return op % ('' if manual else 'split-wrprot-' if thp else 'wrprot-')
+    if op.startswith('%sget'):
+        return op % ('' if manual else 'wrprot-')
+    return op % ('collapse-' if thp else '')
 
 
 def size_of(args):
@@ -39,8 +60,9 @@ def size_of(args):
 
 
 def parse(path):
-    """{(test, args, op): [ns per 4K page, ...]} over the passed runs."""
-    out = {}
+    """{(test, args, op): [ns per 4K page, ...]} over the passed runs,
+    but the first (the warm-up) where there are more."""
+    runs = {}
     cur, vals = None, []
     with open(path, errors='replace') as f:
         for line in f:
@@ -54,15 +76,20 @@ def parse(path):
             m = RESULT.search(line)
             if m:
                 if m.group(1) == 'pass':
-                    for op, v in vals:
-                        out.setdefault(cur + (op,), []).append(v)
+                    runs.setdefault(cur, []).append(vals)
                 cur = None
                 continue
             for op, rx in METRICS:
                 m = rx.search(line)
                 if m:
                     mem, _ = size_of(cur[1])
-                    vals.append((op, float(m.group(1)) * 1e9 / (mem >> 12)))
+                    vals.append((op_name(op, cur[1]),
+                                 float(m.group(1)) * 1e9 / (mem >> 12)))
+    out = {}
+    for cur, rs in runs.items():
+        for vals in rs[1:] if len(rs) > 2 else rs:
+            for op, v in vals:
+                out.setdefault(cur + (op,), []).append(v)
     return out
 
 
@@ -84,7 +111,8 @@ def main():
         o, s = ours[key], stock[key]
         mo, ms = statistics.median(o), statistics.median(s)
         mem, backing = size_of(args)
-        size = '%dM %s' % (mem >> 20, backing)
+        size = '%dM %s%s' % (mem >> 20, backing,
+                             ' -g' if re.search(r'(^| )-g( |$)', args) else '')
         rows.append({'op': op, 'format': 'x86_64', 'size': size, 'ns': round(mo, 1),
                      'peer': 'stock-kvm', 'peer_ns': round(ms, 1), 'floor_ns': None,
                      'host': 'qemu-x86_64', 'runs': len(o),
