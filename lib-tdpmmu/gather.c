@@ -10,25 +10,8 @@
 #include <linux/export.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
-#include <linux/string.h>
 
 #include "pt_gate.h"
-
-/**
- * tdpmmu_gather_init() - start an empty gather
- * @g: the gather
- */
-void tdpmmu_gather_init(struct tdpmmu_gather *g)
-{
-	g->start = 0;
-	g->end = 0;
-	g->leaf_levels = 0;
-	g->tables_changed = false;
-	g->nr_free = 0;
-	INIT_LIST_HEAD(&g->free_list);
-	memset(g->leaves, 0, sizeof(g->leaves));
-}
-EXPORT_SYMBOL_GPL(tdpmmu_gather_init);
 
 /**
  * tdpmmu_gather_add_range() - record a changed translation

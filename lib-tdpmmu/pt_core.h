@@ -154,15 +154,9 @@ static void PT_NAME(free_subtree)(struct tdpmmu *t, tdpmmu_pte_t *table,
 	}
 }
 
-/* Fold an operation's local counts into the instance's, once. */
-static inline void pt_count(struct tdpmmu *t, const long *leaves, int sign,
-			    long retries, struct tdpmmu_gather *g)
+/* Count an operation's lost cmpxchg races, once. */
+static inline void pt_count_retries(struct tdpmmu *t, long retries)
 {
-	unsigned int l;
-
-	for (l = 1; l <= TDPMMU_MAX_LEVELS; l++)
-		if (leaves[l])
-			pt_leaves_add(t, g, l, sign * leaves[l]);
 	if (retries)
 		tdpmmu_stat_add(t, retries, retries);
 }
@@ -486,8 +480,8 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 {
 	bool plain = flags & (TDPMMU_EXCLUSIVE | TDPMMU_OWNED);
 	struct tdpmmu_leaf leaf = { .prot = prot, .fmt_bits = fmt_bits };
-	long leaves[TDPMMU_MAX_LEVELS + 1] = { 0 }, retries = 0;
 	u64 end = addr + size, lsize, filled;
+	long retries = 0;
 	tdpmmu_pte_t *table, new;
 	/* A run lost to a collapse ends here: map() says why. */
 	u64 redo_end = 0;
@@ -540,7 +534,7 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 			n = 1 + pt_install_run(it.ptep + 1, new, it.level,
 					       pt_iter_run_room(&it), plain);
 			pt_sync(t, it.ptep, n);
-			leaves[it.level] += n;
+			pt_leaves_add(t, g, it.level, n);
 			if (!plain && pt_lost_to_collapse(t, &it, g)) {
 				/* The walk is back at the run's start. */
 				redo_end = it.next_addr + n * lsize;
@@ -583,7 +577,7 @@ static int PT_NAME(map_range)(struct tdpmmu *t, struct tdpmmu_root *root,
 		pt_iter_next(&it, true);
 	}
 	rcu_read_unlock();
-	pt_count(t, leaves, 1, retries, g);
+	pt_count_retries(t, retries);
 	return ret;
 }
 
@@ -593,8 +587,8 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 			  struct tdpmmu_gather *g)
 {
 	bool plain = flags & (TDPMMU_EXCLUSIVE | TDPMMU_OWNED);
-	long leaves[TDPMMU_MAX_LEVELS + 1] = { 0 }, retries = 0;
 	u64 end = addr + size, lsize;
+	long retries = 0;
 	bool covered;
 	struct pt_iter it;
 	unsigned int n;
@@ -635,7 +629,7 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 				n += pt_clear_run(t, it.ptep + 1, it.level,
 						  pt_iter_run_room(&it), plain);
 			pt_sync(t, it.ptep, n);
-			leaves[it.level] += n;
+			pt_leaves_add(t, g, it.level, -(long)n);
 			if (!plain && pt_lost_to_collapse(t, &it, g))
 				continue;
 			pt_iter_run_skip(&it, n);
@@ -663,7 +657,7 @@ static int PT_NAME(unmap)(struct tdpmmu *t, struct tdpmmu_root *root,
 		pt_iter_next(&it, true);
 	}
 	rcu_read_unlock();
-	pt_count(t, leaves, -1, retries, g);
+	pt_count_retries(t, retries);
 	return ret;
 }
 

@@ -403,7 +403,19 @@ int tdpmmu_cache_add(struct tdpmmu *t, struct tdpmmu_cache *cache,
 		     void *table);
 void tdpmmu_cache_drain(struct tdpmmu *t, struct tdpmmu_cache *cache);
 
-void tdpmmu_gather_init(struct tdpmmu_gather *g);
+/**
+ * tdpmmu_gather_init() - start an empty gather
+ * @g: the gather
+ *
+ * Inline: every map and unmap starts one, and the compiler then sets
+ * each field once.
+ */
+static inline void tdpmmu_gather_init(struct tdpmmu_gather *g)
+{
+	*g = (struct tdpmmu_gather){ };
+	INIT_LIST_HEAD(&g->free_list);
+}
+
 void tdpmmu_gather_finish(struct tdpmmu *t, struct tdpmmu_gather *g);
 
 int tdpmmu_map(struct tdpmmu *t, struct tdpmmu_root *root,
