@@ -339,7 +339,7 @@ size_t intel_tdp_unmap(struct dmar_domain *domain, u64 iova, size_t size,
 {
 	struct intel_tdp *tdp = domain->tdp;
 	struct tdpmmu_gather g;
-	u64 unmapped;
+	u64 unmapped, end;
 
 	tdpmmu_gather_init(&g);
 	if (WARN_ON_ONCE(intel_tdp_unmap_range(tdp, iova, size, &g,
@@ -348,16 +348,18 @@ size_t intel_tdp_unmap(struct dmar_domain *domain, u64 iova, size_t size,
 	this_cpu_inc(stat_unmaps);
 	if (g.start == g.end)
 		return size;
+	end = g.end;
 	/*
 	 * Flush now if tables go, as they may be freed only after it; that
-	 * flush covers the leaves too.
+	 * flush covers the leaves too, and intel_iommu_tlb_sync() skips a
+	 * gather left empty.
 	 */
 	if (g.nr_free || g.tables_changed)
 		tdpmmu_gather_finish(&tdp->t, &g);
 	else if (!iommu_iotlb_gather_queued(gather))
 		iommu_iotlb_gather_add_page(&domain->domain, gather, g.start,
 					    g.end - g.start);
-	return max_t(u64, iova + size, g.end) - iova;
+	return max_t(u64, iova + size, end) - iova;
 }
 
 /**

@@ -96,6 +96,31 @@ static void intel_tdp_test_large(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iommu_unmap(dom, SZ_2M, SZ_4K), SZ_4K);
 }
 
+/*
+ * An unmap that frees a table flushes at once and leaves the caller's
+ * gather empty; the size it returns still reaches the end of a large
+ * page it ends inside.
+ */
+static void intel_tdp_test_free_table(struct kunit *test)
+{
+	struct tdp_test *tt = test->priv;
+	struct iommu_domain *dom = tt->domain;
+	struct dmar_domain *d = container_of(dom, struct dmar_domain, domain);
+	struct iommu_iotlb_gather gather;
+
+	/* 4K leaves (the output is not 2M aligned), then a 2M leaf. */
+	KUNIT_ASSERT_EQ(test, iommu_map(dom, SZ_4M, tt->phys + SZ_4K,
+					SZ_2M - SZ_4K, RW, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, iommu_map(dom, SZ_4M + SZ_2M, tt->phys, SZ_2M,
+					RW, GFP_KERNEL), 0);
+	iommu_iotlb_gather_init(&gather);
+	KUNIT_EXPECT_EQ(test, intel_tdp_unmap(d, SZ_4M, SZ_2M + SZ_4K,
+					      &gather), SZ_4M);
+	KUNIT_EXPECT_GT(test, gather.start, gather.end);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(dom, SZ_4M + SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(dom, SZ_8M - SZ_4K), 0);
+}
+
 /* 4K pages: unmapping one leaves its neighbours; read-only is honoured. */
 static void intel_tdp_test_small(struct kunit *test)
 {
@@ -307,6 +332,7 @@ static void intel_tdp_test_fail_nth(struct kunit *test)
 static struct kunit_case intel_tdp_cases[] = {
 	KUNIT_CASE(intel_tdp_test_domain),
 	KUNIT_CASE(intel_tdp_test_large),
+	KUNIT_CASE(intel_tdp_test_free_table),
 	KUNIT_CASE(intel_tdp_test_small),
 	KUNIT_CASE(intel_tdp_test_width),
 	KUNIT_CASE(intel_tdp_test_dirty),
